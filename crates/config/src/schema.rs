@@ -1,0 +1,125 @@
+//! The typed shape of LiteLLM's `config.yaml`, as far as switchboard acts on it.
+//!
+//! Field names are LiteLLM's, so a LiteLLM user's file deserializes as is.
+//! Keys switchboard does not know are reported as warnings by the loader,
+//! except inside `litellm_params` and `model_info`, whose extra keys are
+//! provider parameters and metadata and are kept in `extra`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Config {
+    pub model_list: Vec<ModelEntry>,
+    pub router_settings: RouterSettings,
+    pub litellm_settings: LitellmSettings,
+    pub general_settings: GeneralSettings,
+    /// Values that `os.environ/NAME` references see before the process
+    /// environment (LiteLLM copies them into its environment).
+    pub environment_variables: BTreeMap<String, String>,
+}
+
+/// One deployment of a model group (`model_name`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ModelEntry {
+    /// The name clients use; entries sharing it form one model group.
+    pub model_name: String,
+    pub litellm_params: LitellmParams,
+    #[serde(default)]
+    pub model_info: ModelInfo,
+}
+
+/// How to reach one deployment, and its limits.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct LitellmParams {
+    /// `provider/upstream-model`, e.g. `openai/gpt-4o-mini` or `azure/my-deployment`.
+    pub model: String,
+    #[serde(default)]
+    pub api_base: Option<String>,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// Requests per minute this deployment may take.
+    #[serde(default)]
+    pub rpm: Option<u64>,
+    /// Tokens per minute this deployment may take.
+    #[serde(default)]
+    pub tpm: Option<u64>,
+    /// Share of the group's traffic relative to the other deployments.
+    #[serde(default)]
+    pub weight: Option<f64>,
+    /// Priority tier: lower orders are used first.
+    #[serde(default)]
+    pub order: Option<u32>,
+    /// Seconds before a request to this deployment is abandoned.
+    #[serde(default)]
+    pub timeout: Option<f64>,
+    /// Seconds to wait for the first token of a stream.
+    #[serde(default)]
+    pub stream_timeout: Option<f64>,
+    #[serde(default)]
+    pub max_parallel_requests: Option<u64>,
+    #[serde(default)]
+    pub input_cost_per_token: Option<f64>,
+    #[serde(default)]
+    pub output_cost_per_token: Option<f64>,
+    /// Every other key: provider parameters (`temperature`, `aws_region_name`,
+    /// `extra_headers`, ...) used by the provider adapters.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// Metadata about a deployment.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ModelInfo {
+    /// A stable id for the deployment; generated when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `chat`, `completion`, `embedding`, ...
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    #[serde(default)]
+    pub max_input_tokens: Option<u64>,
+    #[serde(default)]
+    pub max_output_tokens: Option<u64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct RouterSettings {
+    pub routing_strategy: Option<String>,
+    /// Seconds; the default request timeout of every deployment.
+    pub timeout: Option<f64>,
+    pub stream_timeout: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct LitellmSettings {
+    /// Seconds; LiteLLM's global upstream timeout.
+    pub request_timeout: Option<f64>,
+    pub drop_params: Option<bool>,
+    pub json_logs: Option<bool>,
+    pub set_verbose: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct GeneralSettings {
+    pub master_key: Option<String>,
+    pub database_url: Option<String>,
+    /// Largest accepted request body, in megabytes (LiteLLM's key).
+    pub max_request_size_mb: Option<f64>,
+    /// switchboard: seconds that in-flight requests and streams get to finish
+    /// after SIGTERM before the process exits anyway.
+    pub graceful_shutdown_seconds: Option<f64>,
+}
