@@ -1,0 +1,206 @@
+//! Providers: the catalog of names, the adapters that know each provider's
+//! URLs, credentials and quirks, and the pooled upstream HTTP client.
+//!
+//! The request path sees only [`Adapter`]; which adapter a deployment gets is
+//! decided once, here, when the config is loaded.
+
+mod adapter;
+mod azure;
+pub mod body;
+pub mod catalog;
+pub mod client;
+mod headers;
+mod openai_compatible;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use adapter::{Adapter, Endpoint, ProviderError};
+pub use azure::Azure;
+pub use catalog::{AuthStyle, CatalogEntry, StreamUsage};
+pub use openai_compatible::OpenAiCompatible;
+use serde_json::Value;
+
+/// LiteLLM provider names that are another provider under a second name.
+const ALIASES: &[(&str, &str)] = &[
+    ("text-completion-openai", "openai"),
+    ("azure_text", "azure"),
+    ("vllm", "hosted_vllm"),
+];
+
+/// The settings of one deployment that decide how to reach its provider
+/// (LiteLLM's `litellm_params`).
+#[derive(Debug, Clone, Copy)]
+pub struct DeploymentParams<'a> {
+    pub provider: &'a str,
+    pub api_base: Option<&'a str>,
+    pub api_key: Option<&'a str>,
+    pub api_version: Option<&'a str>,
+    /// The upstream model when it is fixed (not a wildcard).
+    pub upstream_model: Option<&'a str>,
+    /// The other `litellm_params` (`extra_headers`, `azure_ad_token`, ...).
+    pub extra: &'a BTreeMap<String, Value>,
+}
+
+/// What adapters may consult while being built.
+pub struct BuildContext<'a> {
+    /// Environment lookup (the config's `environment_variables`, then the
+    /// process environment).
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// Base URL of the built-in mock provider, when it runs.
+    pub mock_base_url: Option<&'a str>,
+}
+
+/// Splits `provider/model`. A model without a provider is OpenAI's, as in
+/// LiteLLM (`gpt-4o` means `openai/gpt-4o`).
+pub fn split_model(model: &str) -> (&str, &str) {
+    match model.split_once('/') {
+        Some((provider, rest)) if is_provider(provider) => (canonical(provider), rest),
+        _ => ("openai", model),
+    }
+}
+
+/// Whether `name` is a provider switchboard can reach.
+pub fn is_provider(name: &str) -> bool {
+    let name = canonical(name);
+    name == "azure" || name == "mock" || catalog::find(name).is_some()
+}
+
+fn canonical(name: &str) -> &str {
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, target)| target)
+}
+
+/// Every provider name with a line about it, for `switchboard providers`.
+pub fn provider_names() -> Vec<(String, String)> {
+    let mut names = vec![
+        (
+            "azure".to_string(),
+            "Azure OpenAI deployments (api_base, api_version, api-key)".to_string(),
+        ),
+        (
+            "mock".to_string(),
+            "the built-in mock provider, for trying switchboard offline".to_string(),
+        ),
+    ];
+    names.extend(catalog::catalog().iter().map(|entry| {
+        let base = entry.base_url.as_deref().unwrap_or("(api_base required)");
+        (entry.name.clone(), base.to_string())
+    }));
+    names.sort();
+    names
+}
+
+/// Builds the adapter for one deployment.
+pub fn build_adapter(
+    params: DeploymentParams<'_>,
+    context: &BuildContext<'_>,
+) -> Result<Arc<dyn Adapter>, ProviderError> {
+    let provider = canonical(params.provider);
+    match provider {
+        "azure" => build_azure(params, context),
+        "mock" => {
+            let base = params.api_base.or(context.mock_base_url).ok_or_else(|| {
+                ProviderError::MissingApiBase("mock".into(), "run with zero config".into())
+            })?;
+            let headers = headers::base_headers(AuthStyle::Bearer, params.api_key, params.extra)?;
+            Ok(Arc::new(OpenAiCompatible::new(
+                "mock",
+                base,
+                headers,
+                StreamUsage::StreamOptions,
+            )?))
+        }
+        name => {
+            let entry = catalog::find(name)
+                .ok_or_else(|| ProviderError::UnknownProvider(name.to_string()))?;
+            build_from_catalog(entry, params, context)
+        }
+    }
+}
+
+fn first_env(context: &BuildContext<'_>, names: &[String]) -> Option<String> {
+    names.iter().find_map(|name| (context.env)(name))
+}
+
+fn build_from_catalog(
+    entry: &CatalogEntry,
+    params: DeploymentParams<'_>,
+    context: &BuildContext<'_>,
+) -> Result<Arc<dyn Adapter>, ProviderError> {
+    let base = match params.api_base {
+        Some(base) => {
+            let base = base.trim_end_matches('/');
+            match &entry.base_suffix {
+                Some(suffix) if !base.ends_with(suffix.as_str()) => format!("{base}{suffix}"),
+                _ => base.to_string(),
+            }
+        }
+        None => first_env(context, &entry.base_env)
+            .or_else(|| entry.base_url.clone())
+            .ok_or_else(|| {
+                let hint = match entry.base_env.first() {
+                    Some(var) => format!("the {var} environment variable"),
+                    None => "a base URL".to_string(),
+                };
+                ProviderError::MissingApiBase(entry.name.clone(), hint)
+            })?,
+    };
+    let key = params
+        .api_key
+        .map(str::to_string)
+        .or_else(|| first_env(context, &entry.key_env));
+    let headers = headers::base_headers(entry.auth, key.as_deref(), params.extra)?;
+    Ok(Arc::new(OpenAiCompatible::new(
+        &entry.name,
+        &base,
+        headers,
+        entry.stream_usage,
+    )?))
+}
+
+fn build_azure(
+    params: DeploymentParams<'_>,
+    context: &BuildContext<'_>,
+) -> Result<Arc<dyn Adapter>, ProviderError> {
+    let base = params
+        .api_base
+        .map(str::to_string)
+        .or_else(|| (context.env)("AZURE_API_BASE"))
+        .ok_or_else(|| {
+            ProviderError::MissingApiBase("azure".into(), "the AZURE_API_BASE variable".into())
+        })?;
+    let version = params
+        .api_version
+        .map(str::to_string)
+        .or_else(|| (context.env)("AZURE_API_VERSION"))
+        .unwrap_or_else(|| azure::DEFAULT_API_VERSION.to_string());
+    // An Entra ID token (`azure_ad_token`) goes in `Authorization: Bearer`;
+    // an API key in `api-key`.
+    let ad_token = params
+        .extra
+        .get("azure_ad_token")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let headers = match ad_token {
+        Some(token) => headers::base_headers(AuthStyle::Bearer, Some(&token), params.extra)?,
+        None => {
+            let key = params
+                .api_key
+                .map(str::to_string)
+                .or_else(|| (context.env)("AZURE_API_KEY"));
+            headers::base_headers(AuthStyle::ApiKey, key.as_deref(), params.extra)?
+        }
+    };
+    Ok(Arc::new(Azure::new(
+        &base,
+        &version,
+        headers,
+        params.upstream_model,
+    )?))
+}
+
+#[cfg(test)]
+mod tests;

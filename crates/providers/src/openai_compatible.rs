@@ -1,0 +1,81 @@
+//! Every provider that speaks OpenAI's API: OpenAI itself, the catalog's long
+//! tail, local servers, and any `api_base` a user points `openai/` at.
+
+use std::borrow::Cow;
+
+use http::Uri;
+use switchboard_api::openai::Operation;
+
+use crate::adapter::{Adapter, Endpoint, ProviderError};
+use crate::catalog::StreamUsage;
+
+/// An OpenAI-compatible provider. The model travels in the body, so the
+/// endpoints do not depend on it and are built once.
+#[derive(Debug)]
+pub struct OpenAiCompatible {
+    provider: String,
+    stream_usage: StreamUsage,
+    chat: Endpoint,
+    completions: Endpoint,
+    embeddings: Endpoint,
+}
+
+impl OpenAiCompatible {
+    /// `base` is the URL that `/chat/completions` is appended to.
+    pub fn new(
+        provider: &str,
+        base: &str,
+        headers: http::HeaderMap,
+        stream_usage: StreamUsage,
+    ) -> Result<OpenAiCompatible, ProviderError> {
+        let base = base.trim_end_matches('/');
+        let endpoint = |operation: Operation| -> Result<Endpoint, ProviderError> {
+            let url = format!("{base}{}", operation.path());
+            let uri: Uri = url
+                .parse()
+                .map_err(|e| ProviderError::invalid_url(&url, e))?;
+            match uri.scheme_str() {
+                Some("http") | Some("https") => {}
+                _ => {
+                    return Err(ProviderError::invalid_url(
+                        base,
+                        "must start with http:// or https://",
+                    ));
+                }
+            }
+            Ok(Endpoint {
+                uri,
+                headers: headers.clone(),
+            })
+        };
+        Ok(OpenAiCompatible {
+            provider: provider.to_string(),
+            stream_usage,
+            chat: endpoint(Operation::ChatCompletions)?,
+            completions: endpoint(Operation::Completions)?,
+            embeddings: endpoint(Operation::Embeddings)?,
+        })
+    }
+}
+
+impl Adapter for OpenAiCompatible {
+    fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    fn stream_usage(&self) -> StreamUsage {
+        self.stream_usage
+    }
+
+    fn endpoint(
+        &self,
+        operation: Operation,
+        _upstream_model: &str,
+    ) -> Result<Cow<'_, Endpoint>, ProviderError> {
+        Ok(Cow::Borrowed(match operation {
+            Operation::ChatCompletions => &self.chat,
+            Operation::Completions => &self.completions,
+            Operation::Embeddings => &self.embeddings,
+        }))
+    }
+}
