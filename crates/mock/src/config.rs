@@ -1,0 +1,37 @@
+//! Server-wide defaults. Every knob here can be overridden per request (see [`crate::Fault`]).
+
+use std::time::Duration;
+
+/// Defaults for every request the mock serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockConfig {
+    /// Delay before the response headers are sent (non-stream and stream).
+    pub latency: Duration,
+    /// Delay between two stream events (token pacing).
+    pub chunk_delay: Duration,
+    /// Number of content pieces a reply is split into. A stream carries one content event per
+    /// piece, and `usage.completion_tokens` counts the pieces, so the two always agree.
+    pub chunks: usize,
+    /// When set, every `created` field carries this value, so identical requests give
+    /// identical bytes.
+    pub fixed_created: Option<u64>,
+    /// When set, requests must carry this key (`Authorization: Bearer KEY`, or `api-key: KEY` on
+    /// Azure deployment paths), else they get a 401 in OpenAI's error shape.
+    pub api_key: Option<String>,
+    /// Keep a record of each request (see [`crate::RecordedRequest`]). Benchmarks that send
+    /// millions of requests turn this off so memory stays flat.
+    pub record: bool,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            latency: Duration::ZERO,
+            chunk_delay: Duration::ZERO,
+            chunks: 8,
+            fixed_created: None,
+            api_key: None,
+            record: true,
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! `switchboard-mock`: the mock provider as a standalone server, for benchmarks and manual use.
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use switchboard_mock::MockConfig;
+use tracing_subscriber::EnvFilter;
+
+/// A mock LLM provider speaking OpenAI's wire format.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard-mock", version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on (0 picks a free one; the chosen port is printed).
+    #[arg(long, default_value_t = 9000)]
+    port: u16,
+    /// Delay before every response's headers, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Content pieces per reply (stream events; also the completion token count).
+    #[arg(long, default_value_t = 8)]
+    chunks: usize,
+    /// Delay between stream events, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    chunk_delay_ms: u64,
+    /// Use this value for every `created` field, making responses byte-for-byte repeatable.
+    #[arg(long)]
+    fixed_created: Option<u64>,
+    /// Require this API key (`Authorization: Bearer`, or `api-key` on Azure paths).
+    #[arg(long, env = "SWITCHBOARD_MOCK_API_KEY")]
+    api_key: Option<String>,
+    /// Do not record requests (keeps memory flat under long benchmarks).
+    #[arg(long)]
+    no_record: bool,
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    // Logs go to stderr: stdout carries only the "listening" line scripts wait for.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let config = MockConfig {
+        latency: Duration::from_millis(args.latency_ms),
+        chunk_delay: Duration::from_millis(args.chunk_delay_ms),
+        chunks: args.chunks,
+        fixed_created: args.fixed_created,
+        api_key: args.api_key,
+        record: !args.no_record,
+    };
+    let server =
+        match switchboard_mock::spawn_on(SocketAddr::new(args.host, args.port), config).await {
+            Ok(server) => server,
+            Err(err) => {
+                eprintln!(
+                    "switchboard-mock: cannot listen on {}:{}: {err}",
+                    args.host, args.port
+                );
+                return ExitCode::FAILURE;
+            }
+        };
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(
+        stdout,
+        "switchboard-mock listening on http://{}",
+        server.addr()
+    );
+    let _ = stdout.flush();
+
+    shutdown_signal().await;
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handling available: run until killed.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
