@@ -1,0 +1,81 @@
+//! The per-request context the phases share (Pingora's `CTX`).
+
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, HeaderValue};
+
+/// Request id header, echoed or created.
+pub const REQUEST_ID: &str = "x-request-id";
+/// Time the gateway itself spent, in milliseconds: total time to the response
+/// headers minus the time spent waiting on the upstream (LiteLLM's header
+/// name, so existing dashboards keep working).
+pub const OVERHEAD: &str = "x-litellm-overhead-duration-ms";
+
+#[derive(Debug)]
+pub struct RequestContext {
+    pub request_id: HeaderValue,
+    pub started: Instant,
+    /// Time spent waiting for upstream response headers.
+    pub upstream_wait: Duration,
+}
+
+impl RequestContext {
+    pub fn start(headers: &HeaderMap) -> RequestContext {
+        let started = Instant::now();
+        let request_id = headers
+            .get(REQUEST_ID)
+            .filter(|v| is_reasonable_id(v))
+            .cloned()
+            .unwrap_or_else(new_request_id);
+        RequestContext {
+            request_id,
+            started,
+            upstream_wait: Duration::ZERO,
+        }
+    }
+
+    /// The gateway's own time so far, as the overhead header's value.
+    pub fn overhead_header(&self) -> HeaderValue {
+        let own = self.started.elapsed().saturating_sub(self.upstream_wait);
+        let millis = own.as_secs_f64() * 1000.0;
+        HeaderValue::try_from(format!("{millis:.3}")).unwrap_or(HeaderValue::from_static("0"))
+    }
+
+    pub fn id(&self) -> &str {
+        self.request_id.to_str().unwrap_or_default()
+    }
+}
+
+/// A client-chosen id is echoed if it is printable and short, so that logs
+/// cannot be flooded or forged with control characters.
+fn is_reasonable_id(value: &HeaderValue) -> bool {
+    let bytes = value.as_bytes();
+    !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(|b| b.is_ascii_graphic())
+}
+
+/// A random UUID (v4). Request ids need uniqueness, not secrecy, so a fast
+/// thread-local generator is used instead of a syscall per request.
+fn new_request_id() -> HeaderValue {
+    let bytes = fastrand::u128(..).to_le_bytes();
+    let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let text = id.hyphenated().encode_lower(&mut buffer);
+    HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("unknown"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoes_good_ids_and_replaces_bad_ones() {
+        let mut headers = HeaderMap::new();
+        headers.insert(REQUEST_ID, HeaderValue::from_static("abc-123"));
+        assert_eq!(RequestContext::start(&headers).id(), "abc-123");
+        headers.insert(REQUEST_ID, HeaderValue::from_static("has space"));
+        let id = RequestContext::start(&headers).id().to_string();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert_ne!(RequestContext::start(&HeaderMap::new()).id(), id);
+    }
+}

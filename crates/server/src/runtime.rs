@@ -1,0 +1,250 @@
+//! The runtime: everything a request needs that the config decides, built
+//! once per config version and swapped atomically on reload.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_config::{Config, Environment, LitellmParams, ModelEntry};
+use switchboard_providers::{BuildContext, DeploymentParams, build_adapter, split_model};
+use switchboard_router::{Deployment, DeploymentSettings, RouteTable, UpstreamModel, derive_id};
+
+/// LiteLLM's default upstream timeout (`request_timeout`) is 6000 s; a
+/// gateway that holds sockets that long hides outages, so switchboard waits
+/// at most 600 s unless the config says otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+const DEFAULT_MAX_BODY_MB: f64 = 32.0;
+const DEFAULT_GRACE: Duration = Duration::from_secs(30);
+
+/// Settings of the request path that come from the config.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    /// Upstream timeout when the deployment sets none.
+    pub default_timeout: Duration,
+    /// Time to the first byte of a stream when the deployment sets none.
+    pub default_stream_timeout: Option<Duration>,
+    /// How long SIGTERM waits for in-flight requests.
+    pub grace_period: Duration,
+}
+
+/// One version of the gateway's configuration, ready for the request path.
+#[derive(Debug)]
+pub struct Runtime {
+    pub routes: RouteTable,
+    pub master_key: String,
+    pub limits: Limits,
+    /// Unix time the runtime was built (the `created` of `/v1/models`).
+    pub created: u64,
+}
+
+/// A config that cannot be turned into a runtime, with the path at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct RuntimeError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Inputs of [`Runtime::build`] that do not come from the config file.
+pub struct RuntimeInputs<'a> {
+    pub env: &'a Environment,
+    pub master_key: String,
+    /// Base URL of the built-in mock provider, when it runs.
+    pub mock_base_url: Option<&'a str>,
+}
+
+impl Runtime {
+    pub fn build(config: &Config, inputs: RuntimeInputs<'_>) -> Result<Runtime, RuntimeError> {
+        let env_overlay = inputs
+            .env
+            .with_overlay(config.environment_variables.clone());
+        let lookup = |name: &str| env_overlay.get(name);
+        let context = BuildContext {
+            env: &lookup,
+            mock_base_url: inputs.mock_base_url,
+        };
+
+        let router = &config.router_settings;
+        let global_timeout = router
+            .timeout
+            .or(config.litellm_settings.request_timeout)
+            .map(Duration::from_secs_f64);
+        let mut deployments = Vec::with_capacity(config.model_list.len());
+        for (i, entry) in config.model_list.iter().enumerate() {
+            let deployment = build_deployment(entry, &context).map_err(|message| RuntimeError {
+                path: format!("model_list[{i}].litellm_params"),
+                message,
+            })?;
+            deployments.push(Arc::new(deployment));
+        }
+
+        let general = &config.general_settings;
+        let max_body_mb = general.max_request_size_mb.unwrap_or(DEFAULT_MAX_BODY_MB);
+        let limits = Limits {
+            max_body_bytes: (max_body_mb * 1024.0 * 1024.0) as usize,
+            default_timeout: global_timeout.unwrap_or(DEFAULT_TIMEOUT),
+            default_stream_timeout: router.stream_timeout.map(Duration::from_secs_f64),
+            grace_period: general
+                .graceful_shutdown_seconds
+                .map_or(DEFAULT_GRACE, Duration::from_secs_f64),
+        };
+        Ok(Runtime {
+            routes: RouteTable::new(deployments),
+            master_key: inputs.master_key,
+            limits,
+            created: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        })
+    }
+}
+
+fn build_deployment(entry: &ModelEntry, context: &BuildContext<'_>) -> Result<Deployment, String> {
+    let params: &LitellmParams = &entry.litellm_params;
+    let (provider, model) = split_model(&params.model);
+    let upstream_model = UpstreamModel::parse(model);
+    if matches!(upstream_model, UpstreamModel::Pattern { .. }) && !entry.model_name.contains('*') {
+        return Err(format!(
+            "model `{}` has a `*` but model_name `{}` has none to fill it",
+            params.model, entry.model_name
+        ));
+    }
+    let adapter = build_adapter(
+        DeploymentParams {
+            provider,
+            api_base: params.api_base.as_deref(),
+            api_key: params.api_key.as_deref(),
+            api_version: params.api_version.as_deref(),
+            upstream_model: upstream_model.fixed(),
+            extra: &params.extra,
+        },
+        context,
+    )
+    .map_err(|e| e.to_string())?;
+    let id = match &entry.model_info.id {
+        Some(id) => id.clone(),
+        None => derive_id(&[
+            &entry.model_name,
+            &params.model,
+            params.api_base.as_deref().unwrap_or_default(),
+            params.api_version.as_deref().unwrap_or_default(),
+        ]),
+    };
+    Ok(Deployment {
+        id,
+        group: entry.model_name.clone(),
+        upstream_model,
+        adapter,
+        settings: DeploymentSettings {
+            weight: params.weight,
+            rpm: params.rpm,
+            tpm: params.tpm,
+            order: params.order,
+            timeout: params.timeout.map(Duration::from_secs_f64),
+            stream_timeout: params.stream_timeout.map(Duration::from_secs_f64),
+            max_parallel_requests: params.max_parallel_requests,
+        },
+    })
+}
+
+/// The model list of a zero-config start: `mock/*`, and `<provider>/*` for
+/// every catalog provider whose key variable is set (`OPENAI_API_KEY` →
+/// `openai/*`), plus Azure when both its key and base are set.
+pub fn discovered_model_list(env: &Environment, with_mock: bool) -> Vec<ModelEntry> {
+    let wildcard = |provider: &str| ModelEntry {
+        model_name: format!("{provider}/*"),
+        litellm_params: LitellmParams {
+            model: format!("{provider}/*"),
+            ..Default::default()
+        },
+        model_info: Default::default(),
+    };
+    let mut entries = Vec::new();
+    if with_mock {
+        entries.push(wildcard("mock"));
+    }
+    for entry in switchboard_providers::catalog::catalog() {
+        let has_key = entry.key_env.iter().any(|name| env.get(name).is_some());
+        if has_key && entry.base_url.is_some() {
+            entries.push(wildcard(&entry.name));
+        }
+    }
+    if env.get("AZURE_API_KEY").is_some() && env.get("AZURE_API_BASE").is_some() {
+        entries.push(wildcard("azure"));
+    }
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Environment {
+        Environment::from_map(
+            vars.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+
+    fn inputs(env: &Environment) -> RuntimeInputs<'_> {
+        RuntimeInputs {
+            env,
+            master_key: "sk-test".into(),
+            mock_base_url: Some("http://127.0.0.1:1/v1"),
+        }
+    }
+
+    #[test]
+    fn discovery_follows_key_variables() {
+        let env = env(&[("GROQ_API_KEY", "g"), ("OPENAI_API_KEY", "o")]);
+        let names: Vec<String> = discovered_model_list(&env, true)
+            .into_iter()
+            .map(|e| e.model_name)
+            .collect();
+        assert_eq!(names, ["mock/*", "openai/*", "groq/*"]);
+    }
+
+    #[test]
+    fn builds_routes_from_litellm_config() {
+        let text = "model_list:\n  - model_name: fast\n    litellm_params:\n      model: groq/llama-3.1-8b-instant\n      api_key: k\n      timeout: 5\n  - model_name: fast\n    litellm_params:\n      model: openai/gpt-4o-mini\n      api_key: k2\nrouter_settings:\n  timeout: 20\n";
+        let environment = env(&[]);
+        let config = switchboard_config::parse(text, &environment)
+            .unwrap()
+            .config;
+        let runtime = Runtime::build(&config, inputs(&environment)).unwrap();
+        let route = runtime.routes.resolve("fast").unwrap();
+        assert_eq!(route.group.deployments.len(), 2);
+        let groq = &route.group.deployments[0];
+        assert_eq!(groq.provider(), "groq");
+        assert_eq!(groq.upstream_model_for(""), "llama-3.1-8b-instant");
+        assert_eq!(groq.settings.timeout, Some(Duration::from_secs(5)));
+        assert_eq!(runtime.limits.default_timeout, Duration::from_secs(20));
+        assert_eq!(runtime.limits.max_body_bytes, 32 * 1024 * 1024);
+    }
+
+    #[test]
+    fn bad_deployment_names_its_path() {
+        let text = "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n  - model_name: b\n    litellm_params: {model: hosted_vllm/b}\n";
+        let environment = env(&[]);
+        let config = switchboard_config::parse(text, &environment)
+            .unwrap()
+            .config;
+        let error = Runtime::build(&config, inputs(&environment)).unwrap_err();
+        assert_eq!(error.path, "model_list[1].litellm_params");
+        assert!(error.message.contains("api_base"), "{}", error.message);
+    }
+
+    #[test]
+    fn wildcard_model_needs_wildcard_name() {
+        let text = "model_list:\n  - model_name: a\n    litellm_params: {model: openai/*}\n";
+        let environment = env(&[]);
+        let config = switchboard_config::parse(text, &environment)
+            .unwrap()
+            .config;
+        let error = Runtime::build(&config, inputs(&environment)).unwrap_err();
+        assert!(error.message.contains("has a `*`"), "{}", error.message);
+    }
+}

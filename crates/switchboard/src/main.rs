@@ -1,0 +1,250 @@
+//! The `switchboard` binary: reads the config, wires the gateway together and
+//! runs it until SIGTERM or Ctrl-C.
+
+mod cli;
+mod data_dir;
+mod logging;
+mod reload;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use switchboard_config::{Config, Environment, Loaded};
+use switchboard_providers::client::{ClientOptions, UpstreamClient};
+use switchboard_server::{AppState, Runtime, RuntimeInputs, discovered_model_list};
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Check { ref file }) => check(file),
+        Some(Command::Providers) => {
+            for (name, about) in switchboard_providers::provider_names() {
+                println!("{name:<20} {about}");
+            }
+            ExitCode::SUCCESS
+        }
+        None => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    eprintln!("switchboard: cannot start the async runtime: {error}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve(cli)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("switchboard: {error:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// `switchboard check FILE`: parse, validate and build, without serving.
+fn check(file: &Path) -> ExitCode {
+    let env = Environment::process();
+    let loaded = match switchboard_config::load_file(file, &env) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let inputs = RuntimeInputs {
+        env: &env,
+        master_key: String::new(),
+        mock_base_url: Some("http://127.0.0.1:1/v1"),
+    };
+    match Runtime::build(&loaded.config, inputs) {
+        Ok(runtime) => {
+            let groups = runtime.routes.groups().count();
+            println!("{}: OK ({groups} model groups)", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(cli: Cli) -> anyhow::Result<()> {
+    let env = Environment::process();
+    let loaded = match &cli.config {
+        Some(path) => switchboard_config::load_file(path, &env)?,
+        None => Loaded {
+            config: Config::default(),
+            warnings: Vec::new(),
+        },
+    };
+    let json_logs = cli.json_logs || loaded.config.litellm_settings.json_logs == Some(true);
+    logging::init(json_logs);
+    for warning in &loaded.warnings {
+        tracing::warn!("config: {warning}");
+    }
+
+    let data_dir = data_dir::resolve(cli.data_dir.clone());
+    data_dir::create(&data_dir)?;
+
+    // The built-in mock provider runs in-process when `mock/` may be used:
+    // at zero config, or when the config names it.
+    let zero_config = cli.config.is_none();
+    let uses_mock = zero_config
+        || loaded
+            .config
+            .model_list
+            .iter()
+            .any(|e| e.litellm_params.model.starts_with("mock/"));
+    let mock = if uses_mock {
+        // Not recording: a long-running gateway must not keep every request.
+        let config = switchboard_mock::MockConfig {
+            record: false,
+            ..Default::default()
+        };
+        let mock = switchboard_mock::spawn(config)
+            .await
+            .context("cannot start the built-in mock provider")?;
+        Some(mock)
+    } else {
+        None
+    };
+    let mock_base_url = mock.as_ref().map(|m| m.base_url());
+
+    let mut config = loaded.config;
+    if zero_config {
+        config.model_list = discovered_model_list(&env, true);
+    }
+    let lookup = |name: &str| env.get(name);
+    let (master_key, key_source) = data_dir::master_key(
+        config.general_settings.master_key.as_deref(),
+        &lookup,
+        &data_dir,
+    )?;
+    if !master_key.starts_with("sk-") {
+        tracing::warn!(
+            "the master key does not start with `sk-`; LiteLLM clients and tools expect it to"
+        );
+    }
+    let runtime = Runtime::build(
+        &config,
+        RuntimeInputs {
+            env: &env,
+            master_key: master_key.clone(),
+            mock_base_url: mock_base_url.as_deref(),
+        },
+    )?;
+    let groups: Vec<String> = runtime.routes.groups().map(|g| g.name.clone()).collect();
+
+    let client = UpstreamClient::new(&ClientOptions::default())
+        .context("cannot set up TLS for upstream connections")?;
+    let state = Arc::new(AppState::new(runtime, client));
+
+    if let Some(path) = cli.config.clone() {
+        let env = env.clone();
+        let master = master_key.clone();
+        let mock_base_url = mock_base_url.clone();
+        let rebuild: reload::Rebuild = Box::new(move |path: &Path| {
+            let loaded = switchboard_config::load_file(path, &env).map_err(|e| e.to_string())?;
+            for warning in &loaded.warnings {
+                tracing::warn!("config: {warning}");
+            }
+            // A master key set in the file follows the file; otherwise the
+            // key found at startup stays.
+            let key = loaded
+                .config
+                .general_settings
+                .master_key
+                .clone()
+                .unwrap_or_else(|| master.clone());
+            Runtime::build(
+                &loaded.config,
+                RuntimeInputs {
+                    env: &env,
+                    master_key: key,
+                    mock_base_url: mock_base_url.as_deref(),
+                },
+            )
+            .map_err(|e| e.to_string())
+        });
+        reload::watch(path, Arc::clone(&state), rebuild)?;
+    }
+
+    let address = format!("{}:{}", cli.host, cli.port);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let local = listener.local_addr()?;
+
+    match &key_source {
+        data_dir::KeySource::Generated(path) => {
+            println!(
+                "Generated a master key (saved to {}, shown only this once):",
+                path.display()
+            );
+            println!("  {master_key}");
+        }
+        data_dir::KeySource::Stored(path) => {
+            println!("Master key: stored in {}", path.display());
+        }
+        data_dir::KeySource::Config => println!("Master key: general_settings.master_key"),
+        data_dir::KeySource::Environment(name) => println!("Master key: ${name}"),
+    }
+    println!("Model groups: {}", groups.join(", "));
+    println!("switchboard listening on http://{local}");
+
+    let router = switchboard_server::router(Arc::clone(&state));
+    let drain_state = Arc::clone(&state);
+    let grace_state = Arc::clone(&state);
+    let result = switchboard_server::serve(
+        listener,
+        router,
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: no new connections; draining in-flight requests");
+            drain_state.start_draining();
+        },
+        move || grace_state.runtime().limits.grace_period,
+    )
+    .await;
+    if let Some(mock) = mock {
+        mock.shutdown().await;
+    }
+    tracing::info!("stopped");
+    result.map_err(Into::into)
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
