@@ -3,6 +3,7 @@
 //! Only what the gateway acts on is typed here; everything else in a body is
 //! forwarded as the client sent it.
 
+pub mod chat;
 mod request;
 mod stream;
 
