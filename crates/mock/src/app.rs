@@ -1,6 +1,7 @@
 //! The router: which path serves what, and the state the handlers share.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -8,13 +9,15 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use http::StatusCode;
 
+use crate::auth::{Auth, TOKEN_PREFIX};
 use crate::config::MockConfig;
-use crate::control;
+use crate::dialect::Dialect;
 use crate::error::ApiError;
 use crate::faults::{Fault, FaultQueue};
-use crate::openai::models;
-use crate::pipeline::{self, Auth, Kind, error_response, inference};
+use crate::openai::{Kind, OpenAi, models};
+use crate::pipeline::{self, error_response, inference};
 use crate::record::{RecordedRequest, Recorder};
+use crate::{anthropic, bedrock, cohere, control, gemini};
 
 /// State shared by all handlers and the [`MockHandle`].
 #[derive(Debug)]
@@ -22,7 +25,28 @@ pub(crate) struct Shared {
     pub(crate) config: MockConfig,
     pub(crate) recorder: Recorder,
     pub(crate) faults: FaultQueue,
+    /// Access tokens handed out by `POST /token` so far.
+    pub(crate) tokens_issued: AtomicU64,
 }
+
+impl Shared {
+    /// Hands out the next access token: `mock-token-<n>`, counting from 1.
+    pub(crate) fn issue_token(&self) -> String {
+        let n = self.tokens_issued.fetch_add(1, Ordering::AcqRel) + 1;
+        format!("{TOKEN_PREFIX}{n}")
+    }
+
+    pub(crate) fn token_was_issued(&self, token: &[u8]) -> bool {
+        let issued = self.tokens_issued.load(Ordering::Acquire);
+        token
+            .strip_prefix(TOKEN_PREFIX.as_bytes())
+            .and_then(|n| std::str::from_utf8(n).ok())
+            .and_then(|n| n.parse::<u64>().ok())
+            .is_some_and(|n| (1..=issued).contains(&n))
+    }
+}
+
+pub(crate) type SharedRouter = Router<Arc<Shared>>;
 
 /// Inspects and steers a mock whose router is served elsewhere (see [`router`]).
 #[derive(Debug, Clone)]
@@ -58,25 +82,36 @@ impl MockHandle {
 /// the handle that inspects it.
 ///
 /// OpenAI paths are served under `/v1/...` and without the prefix, plus Azure OpenAI's
-/// `/openai/deployments/{deployment}/...?api-version=...` form. Queued faults apply to the
-/// inference endpoints (chat, completions, embeddings) only, so background model listings
-/// cannot consume a fault meant for a test's request.
+/// `/openai/deployments/{deployment}/...?api-version=...` form; then Anthropic
+/// (`/v1/messages`), Gemini (`/v1beta/models/{model}:{action}`), Vertex AI
+/// (`/v1/projects/{p}/locations/{l}/publishers/{google|anthropic}/models/{model}:{action}`,
+/// `POST /token`), Bedrock (`/model/{id}/converse|converse-stream|invoke`) and Cohere
+/// (`/v2/chat|embed|rerank`). Queued faults apply to the inference endpoints only, so
+/// background model listings and token refreshes cannot consume a fault meant for a test's
+/// request.
 pub fn router(config: MockConfig) -> (Router, MockHandle) {
     let shared = Arc::new(Shared {
         recorder: Recorder::new(config.record),
         faults: FaultQueue::default(),
+        tokens_issued: AtomicU64::new(0),
         config,
     });
-    let mut router = Router::new();
+    let mut router: SharedRouter = Router::new();
     for prefix in ["/v1", ""] {
         router = router
             .route(&format!("{prefix}/chat/completions"), post(chat))
             .route(&format!("{prefix}/completions"), post(completions))
             .route(&format!("{prefix}/embeddings"), post(embeddings))
-            .route(&format!("{prefix}/models"), get(list_models))
-            .route(&format!("{prefix}/models/{{*id}}"), get(get_model));
+            .route(&format!("{prefix}/models"), get(list_models));
     }
     let router = router
+        .route("/models/{*id}", get(get_model))
+        // Gemini's stable API shares the prefix: `POST /v1/models/{model}:generateContent`.
+        .route("/v1/models/{*id}", get(get_model).post(gemini::ai_studio))
+        .merge(anthropic::routes())
+        .merge(gemini::routes())
+        .merge(bedrock::routes())
+        .merge(cohere::routes())
         .route(
             "/openai/deployments/{deployment}/chat/completions",
             post(azure_chat),
@@ -104,22 +139,26 @@ pub fn router(config: MockConfig) -> (Router, MockHandle) {
     (router, MockHandle { shared })
 }
 
-type S = State<Arc<Shared>>;
+pub(crate) type S = State<Arc<Shared>>;
+
+async fn openai(shared: &Shared, kind: Kind, deployment: Option<String>, req: Request) -> Response {
+    inference(shared, OpenAi { kind, deployment }, req).await
+}
 
 async fn chat(State(shared): S, req: Request) -> Response {
-    inference(&shared, Kind::Chat, None, req).await
+    openai(&shared, Kind::Chat, None, req).await
 }
 
 async fn completions(State(shared): S, req: Request) -> Response {
-    inference(&shared, Kind::Completions, None, req).await
+    openai(&shared, Kind::Completions, None, req).await
 }
 
 async fn embeddings(State(shared): S, req: Request) -> Response {
-    inference(&shared, Kind::Embeddings, None, req).await
+    openai(&shared, Kind::Embeddings, None, req).await
 }
 
 async fn azure_chat(State(shared): S, Path(deployment): Path<String>, req: Request) -> Response {
-    inference(&shared, Kind::Chat, Some(deployment), req).await
+    openai(&shared, Kind::Chat, Some(deployment), req).await
 }
 
 async fn azure_completions(
@@ -127,7 +166,7 @@ async fn azure_completions(
     Path(deployment): Path<String>,
     req: Request,
 ) -> Response {
-    inference(&shared, Kind::Completions, Some(deployment), req).await
+    openai(&shared, Kind::Completions, Some(deployment), req).await
 }
 
 async fn azure_embeddings(
@@ -135,7 +174,7 @@ async fn azure_embeddings(
     Path(deployment): Path<String>,
     req: Request,
 ) -> Response {
-    inference(&shared, Kind::Embeddings, Some(deployment), req).await
+    openai(&shared, Kind::Embeddings, Some(deployment), req).await
 }
 
 async fn list_models(State(shared): S, req: Request) -> Response {
@@ -151,7 +190,7 @@ async fn model_response(
     req: Request,
     render: impl FnOnce() -> serde_json::Result<Vec<u8>>,
 ) -> Response {
-    let arrival = match pipeline::arrive(shared, req, Auth::Bearer).await {
+    let arrival = match pipeline::arrive(shared, req, Auth::Bearer, Dialect::OpenAi).await {
         Ok(arrival) => arrival,
         Err(response) => return response,
     };
@@ -164,11 +203,23 @@ async fn model_response(
     }
 }
 
-async fn not_found(State(shared): S, req: Request) -> Response {
+/// Unknown paths (and wrong methods): a 404 in the dialect the path prefix suggests.
+pub(crate) async fn not_found(State(shared): S, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    match pipeline::arrive(&shared, req, Auth::None).await {
-        Ok(arrival) => error_response(
+    let dialect = if path.starts_with("/v1/messages") {
+        Dialect::Anthropic
+    } else if path.starts_with("/v1beta/") || path.starts_with("/v1/projects/") {
+        Dialect::Google
+    } else if path.starts_with("/model/") {
+        Dialect::Bedrock
+    } else if path.starts_with("/v2/") {
+        Dialect::Cohere
+    } else {
+        Dialect::OpenAi
+    };
+    match pipeline::arrive(&shared, req, Auth::None, dialect).await {
+        Ok(arrival) => dialect.error_response(
             &ApiError::not_found(method.as_str(), &path),
             &arrival.record,
         ),

@@ -15,9 +15,15 @@ pub struct MockConfig {
     /// When set, every `created` field carries this value, so identical requests give
     /// identical bytes.
     pub fixed_created: Option<u64>,
-    /// When set, requests must carry this key (`Authorization: Bearer KEY`, or `api-key: KEY` on
-    /// Azure deployment paths), else they get a 401 in OpenAI's error shape.
+    /// When set, requests must carry this key in their provider's style, else they get that
+    /// provider's auth error: `Authorization: Bearer KEY` (OpenAI, Cohere), `api-key: KEY`
+    /// (Azure deployment paths), `x-api-key: KEY` (Anthropic), `x-goog-api-key: KEY` or
+    /// `?key=KEY` (Gemini), `Authorization: Bearer KEY` or a token from the mock's `POST /token`
+    /// (Vertex AI), and a SigV4 `Authorization` whose access key id is KEY (Bedrock).
     pub api_key: Option<String>,
+    /// When set, Bedrock requests must carry a valid AWS SigV4 signature made with this secret
+    /// access key (the access key id is checked against `api_key` when that is set too).
+    pub aws_secret_access_key: Option<String>,
     /// Keep a record of each request (see [`crate::RecordedRequest`]). Benchmarks that send
     /// millions of requests turn this off so memory stays flat.
     pub record: bool,
@@ -31,6 +37,7 @@ impl Default for MockConfig {
             chunks: 8,
             fixed_created: None,
             api_key: None,
+            aws_secret_access_key: None,
             record: true,
         }
     }

@@ -1,4 +1,6 @@
-//! Errors in OpenAI's shape: `{"error":{"message","type","param","code"}}`.
+//! The mock's errors, before they take a provider's shape (see [`crate::dialect`]). The fields
+//! are OpenAI's (`{"error":{"message","type","param","code"}}`, rendered here); other dialects
+//! use the status, the message and, where set, [`ApiError::native`].
 
 use std::borrow::Cow;
 
@@ -14,6 +16,9 @@ pub(crate) struct ApiError {
     kind: &'static str,
     param: Option<&'static str>,
     code: Option<&'static str>,
+    /// The error type in a non-OpenAI dialect when the status alone does not tell it (e.g.
+    /// Bedrock's `UnrecognizedClientException` for a 403).
+    pub(crate) native: Option<&'static str>,
     /// Seconds for a `Retry-After` header.
     pub(crate) retry_after: Option<u64>,
 }
@@ -33,15 +38,29 @@ struct Body<'a> {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
+    /// An error with a message of the provider's own wording.
+    pub(crate) fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
         Self {
             status,
             message: message.into(),
             kind: "invalid_request_error",
             param: None,
             code: None,
+            native: None,
             retry_after: None,
         }
+    }
+
+    /// Sets the provider-specific error type.
+    pub(crate) fn native(self, native: &'static str) -> Self {
+        Self {
+            native: Some(native),
+            ..self
+        }
+    }
+
+    pub(crate) fn message(&self) -> &str {
+        &self.message
     }
 
     /// An error asked for by a fault, typed the way OpenAI types that status.

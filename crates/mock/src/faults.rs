@@ -25,17 +25,22 @@ const MAX_CHUNKS: usize = 65_536;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Fault {
-    /// Response status. `>= 400` returns an OpenAI-shaped error instead of a completion.
+    /// Response status. `>= 400` returns an error in the provider's shape instead of an answer.
     pub status: Option<u16>,
     /// Delay before the response headers.
     pub latency_ms: Option<u64>,
     /// Delay after the headers, before the first body byte.
     pub first_byte_ms: Option<u64>,
-    /// Streams: abort the connection after this many content events (no `[DONE]`).
+    /// Streams: abort the connection after this many content events (no `[DONE]`, no final
+    /// event).
     /// Non-streams: send the headers and half of the body, then abort.
     pub cut_after: Option<usize>,
     /// Adds `Retry-After: N` to an error response.
     pub retry_after: Option<u64>,
+    /// Streams: after this many content events, send the provider's in-stream error event (typed
+    /// by `status` when it is `>= 400`, else as the provider's "overloaded"/server error) and end
+    /// the stream. The response itself is a 200. Ignored by non-stream responses.
+    pub error_after: Option<usize>,
     /// Number of content pieces in the reply.
     pub chunks: Option<usize>,
     /// Delay between stream events.
@@ -51,6 +56,7 @@ pub(crate) struct Knobs {
     first_byte_ms: Option<u64>,
     cut_after: Option<usize>,
     retry_after: Option<u64>,
+    error_after: Option<usize>,
     chunks: Option<usize>,
     chunk_delay_ms: Option<u64>,
     /// Call the first two tools at once (headers and directives only).
@@ -65,6 +71,7 @@ impl From<Fault> for Knobs {
             first_byte_ms: f.first_byte_ms,
             cut_after: f.cut_after,
             retry_after: f.retry_after,
+            error_after: f.error_after,
             chunks: f.chunks,
             chunk_delay_ms: f.chunk_delay_ms,
             parallel: None,
@@ -105,6 +112,11 @@ impl Knobs {
         knobs
     }
 
+    /// The directive of `text`, if there is a text.
+    pub(crate) fn from_text(text: Option<&str>) -> Self {
+        text.map_or_else(Self::default, Self::from_directive)
+    }
+
     /// Field-wise merge: a knob set in `self` wins over the same knob in `lower`.
     pub(crate) fn or(self, lower: Self) -> Self {
         Self {
@@ -113,6 +125,7 @@ impl Knobs {
             first_byte_ms: self.first_byte_ms.or(lower.first_byte_ms),
             cut_after: self.cut_after.or(lower.cut_after),
             retry_after: self.retry_after.or(lower.retry_after),
+            error_after: self.error_after.or(lower.error_after),
             chunks: self.chunks.or(lower.chunks),
             chunk_delay_ms: self.chunk_delay_ms.or(lower.chunk_delay_ms),
             parallel: self.parallel.or(lower.parallel),
@@ -127,6 +140,7 @@ impl Knobs {
             "first-byte-ms" => self.first_byte_ms = value.parse().ok(),
             "cut-after" => self.cut_after = value.parse().ok(),
             "retry-after" => self.retry_after = value.parse().ok(),
+            "error-after" => self.error_after = value.parse().ok(),
             "chunks" => self.chunks = value.parse().ok(),
             "chunk-delay-ms" => self.chunk_delay_ms = value.parse().ok(),
             "parallel" => self.parallel = value.parse().ok(),
@@ -143,6 +157,7 @@ pub(crate) struct Behavior {
     pub(crate) first_byte: Duration,
     pub(crate) cut_after: Option<usize>,
     pub(crate) retry_after: Option<u64>,
+    pub(crate) error_after: Option<usize>,
     /// Always in `1..=MAX_CHUNKS`.
     pub(crate) chunks: usize,
     pub(crate) chunk_delay: Duration,
@@ -169,6 +184,7 @@ impl Behavior {
             first_byte: ms(k.first_byte_ms, Duration::ZERO),
             cut_after: k.cut_after,
             retry_after: k.retry_after,
+            error_after: k.error_after,
             chunks: k.chunks.unwrap_or(config.chunks).clamp(1, MAX_CHUNKS),
             chunk_delay: ms(k.chunk_delay_ms, config.chunk_delay),
             parallel: k.parallel.unwrap_or(false),

@@ -9,9 +9,15 @@ use clap::Parser;
 use switchboard_mock::MockConfig;
 use tracing_subscriber::EnvFilter;
 
-/// A mock LLM provider speaking OpenAI's wire format.
+/// A mock LLM provider speaking the native wire formats of the major LLM providers.
 #[derive(Debug, Parser)]
-#[command(name = "switchboard-mock", version, about)]
+#[command(
+    name = "switchboard-mock",
+    version,
+    about = "A mock LLM provider speaking the native wire formats of OpenAI, Azure OpenAI, \
+             Anthropic, Gemini, Vertex AI, Bedrock and Cohere",
+    after_help = AFTER_HELP
+)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -31,13 +37,36 @@ struct Args {
     /// Use this value for every `created` field, making responses byte-for-byte repeatable.
     #[arg(long)]
     fixed_created: Option<u64>,
-    /// Require this API key (`Authorization: Bearer`, or `api-key` on Azure paths).
+    /// Require this API key, in each provider's style: `Authorization: Bearer` (OpenAI, Cohere,
+    /// Vertex AI, which also takes tokens from `POST /token`), `api-key` (Azure), `x-api-key`
+    /// (Anthropic), `x-goog-api-key` or `?key=` (Gemini), the SigV4 access key id (Bedrock).
     #[arg(long, env = "SWITCHBOARD_MOCK_API_KEY")]
     api_key: Option<String>,
+    /// Verify Bedrock's SigV4 signatures with this AWS secret access key.
+    #[arg(long, env = "SWITCHBOARD_MOCK_AWS_SECRET_ACCESS_KEY")]
+    aws_secret_access_key: Option<String>,
     /// Do not record requests (keeps memory flat under long benchmarks).
     #[arg(long)]
     no_record: bool,
 }
+
+const AFTER_HELP: &str = "\
+Paths:
+  OpenAI     POST /v1/chat/completions, /v1/completions, /v1/embeddings; GET /v1/models[/{id}]
+  Azure      POST /openai/deployments/{deployment}/{chat/completions|completions|embeddings}?api-version=...
+  Anthropic  POST /v1/messages, /v1/messages/count_tokens (anthropic-version header required)
+  Gemini     POST /v1beta/models/{model}:{generateContent|streamGenerateContent|embedContent|
+                  batchEmbedContents|countTokens}   (?alt=sse for SSE streams)
+  Vertex AI  POST /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:{action} (also :predict)
+             POST /v1/projects/{p}/locations/{l}/publishers/anthropic/models/{model}:{rawPredict|streamRawPredict}
+             POST /token (OAuth JWT-bearer grant; returns mock-token-<n>)
+  Bedrock    POST /model/{modelId}/{converse|converse-stream|invoke}
+  Cohere     POST /v2/chat, /v2/embed, /v2/rerank
+  Control    POST|DELETE /__mock/faults, GET|DELETE /__mock/requests
+
+Per-request behaviour (queued fault > x-mock-<key> header > [mock:key=value,...] in the last user
+message > these flags): status, latency-ms, first-byte-ms, cut-after, error-after, retry-after,
+chunks, chunk-delay-ms, parallel. Errors and in-stream errors take each provider's own shape.";
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> ExitCode {
@@ -56,6 +85,7 @@ async fn main() -> ExitCode {
         chunks: args.chunks,
         fixed_created: args.fixed_created,
         api_key: args.api_key,
+        aws_secret_access_key: args.aws_secret_access_key,
         record: !args.no_record,
     };
     let server =

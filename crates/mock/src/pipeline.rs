@@ -1,23 +1,25 @@
 //! What every request goes through: read and record it, check auth, resolve its behaviour,
 //! wait, then answer (an injected error, a validation error, JSON, or a stream).
 
+use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderValue, StatusCode};
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::app::Shared;
+use crate::auth::{self, Auth};
+use crate::dialect::Dialect;
 use crate::error::ApiError;
 use crate::faults::{Behavior, Knobs};
-use crate::openai::chat::ChatRequest;
-use crate::openai::completions::CompletionRequest;
-use crate::openai::embeddings::EmbeddingRequest;
-use crate::openai::{RenderCtx, Rendered};
 use crate::record::RecordHandle;
 use crate::sse::{Pacing, SseFrames, paced_body, sleep};
 use crate::text::fnv1a;
@@ -25,15 +27,63 @@ use crate::text::fnv1a;
 /// Larger bodies get a 413; generous, since tests send long prompts on purpose.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
-/// Which credential header a path expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Auth {
-    /// `Authorization: Bearer KEY` (OpenAI).
-    Bearer,
-    /// `api-key: KEY` (Azure OpenAI deployment paths).
-    AzureApiKey,
-    /// Not checked (unknown paths).
-    None,
+/// Request facts the renderers need besides the request itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RenderCtx {
+    /// Hash of the conversation: the source of deterministic ids.
+    pub(crate) hash: u64,
+    pub(crate) created: u64,
+    /// Number of pieces a reply is split into.
+    pub(crate) chunks: usize,
+    /// Call the first two tools at once.
+    pub(crate) parallel: bool,
+    /// The latency the request was given, in milliseconds (Bedrock reports it in `metrics`).
+    pub(crate) latency_ms: u64,
+}
+
+/// A rendered response body.
+pub(crate) enum Rendered {
+    Json(Vec<u8>),
+    Stream(SseFrames),
+}
+
+/// One kind of inference endpoint: how its requests are authenticated, parsed and answered,
+/// and in which dialect its errors are written. Handlers build one from the path.
+pub(crate) trait Endpoint: Send + Sync {
+    /// A parsed request; may borrow from the body and the endpoint.
+    type Request<'a>: Answer + Send
+    where
+        Self: 'a;
+
+    fn dialect(&self) -> Dialect;
+
+    fn auth(&self) -> Auth;
+
+    /// The dialect of auth errors, when the gateway in front of the provider answers them
+    /// (Anthropic on Vertex AI: Google's shape).
+    fn auth_dialect(&self) -> Dialect {
+        self.dialect()
+    }
+
+    /// Checks made before faults apply (a required header or query parameter).
+    fn precheck(&self, _parts: &Parts) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// Mixed into the conversation hash, for dialects that name the model in the path.
+    fn seed(&self) -> u64 {
+        0
+    }
+
+    fn parse<'a>(&'a self, body: &'a [u8]) -> Result<Self::Request<'a>, ApiError>;
+}
+
+/// What a parsed request can do.
+pub(crate) trait Answer {
+    /// The `[mock:...]` directive of the last user turn.
+    fn directive(&self) -> Knobs;
+
+    fn render(&self, ctx: &RenderCtx) -> serde_json::Result<Rendered>;
 }
 
 /// A request that was read, recorded and authenticated.
@@ -44,7 +94,12 @@ pub(crate) struct Arrival {
 }
 
 /// Reads and records the request, then checks its credentials. `Err` is the response to send.
-pub(crate) async fn arrive(shared: &Shared, req: Request, auth: Auth) -> Result<Arrival, Response> {
+pub(crate) async fn arrive(
+    shared: &Shared,
+    req: Request,
+    auth: Auth,
+    dialect: Dialect,
+) -> Result<Arrival, Response> {
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
@@ -57,14 +112,12 @@ pub(crate) async fn arrive(shared: &Shared, req: Request, auth: Auth) -> Result<
             } else {
                 ApiError::invalid(format!("Could not read the request body: {err}"))
             };
-            return Err(error_response(&err, &record));
+            return Err(dialect.error_response(&err, &record));
         }
     };
     let record = shared.recorder.record(&parts, &body);
-    if let Some(key) = &shared.config.api_key
-        && let Err(err) = check_auth(key, &parts.headers, auth)
-    {
-        return Err(error_response(&err, &record));
+    if let Err(err) = auth::check(shared, auth, &parts, &body) {
+        return Err(dialect.error_response(&err, &record));
     }
     Ok(Arrival {
         parts,
@@ -73,108 +126,45 @@ pub(crate) async fn arrive(shared: &Shared, req: Request, auth: Auth) -> Result<
     })
 }
 
-fn check_auth(key: &str, headers: &HeaderMap, auth: Auth) -> Result<(), ApiError> {
-    let presented = match auth {
-        Auth::None => return Ok(()),
-        Auth::Bearer => headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer ")),
-        Auth::AzureApiKey => headers.get("api-key").map(HeaderValue::as_bytes),
-    };
-    match presented {
-        None => Err(ApiError::no_api_key()),
-        Some(presented) if presented == key.as_bytes() => Ok(()),
-        Some(_) => Err(ApiError::wrong_api_key()),
-    }
-}
-
-/// The inference endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Chat,
-    Completions,
-    Embeddings,
-}
-
-/// A parsed inference request; borrows from the body.
-enum Parsed<'a> {
-    Chat(ChatRequest<'a>),
-    Completion(CompletionRequest<'a>),
-    Embedding(EmbeddingRequest<'a>),
-}
-
-impl<'a> Parsed<'a> {
-    fn parse(kind: Kind, body: &'a [u8], deployment: Option<&'a str>) -> Result<Self, ApiError> {
-        Ok(match kind {
-            Kind::Chat => Self::Chat(ChatRequest::parse(body, deployment)?),
-            Kind::Completions => Self::Completion(CompletionRequest::parse(body, deployment)?),
-            Kind::Embeddings => Self::Embedding(EmbeddingRequest::parse(body, deployment)?),
-        })
-    }
-
-    fn directive(&self) -> Knobs {
-        match self {
-            Self::Chat(r) => r.directive(),
-            Self::Completion(r) => r.directive(),
-            Self::Embedding(r) => r.directive(),
-        }
-    }
-
-    fn render(&self, ctx: &RenderCtx) -> serde_json::Result<Rendered> {
-        match self {
-            Self::Chat(r) => r.render(ctx),
-            Self::Completion(r) => r.render(ctx),
-            Self::Embedding(r) => r.render(ctx),
-        }
-    }
-}
-
-/// Serves chat, completions and embeddings. `deployment` is set on Azure deployment paths.
-pub(crate) async fn inference(
-    shared: &Shared,
-    kind: Kind,
-    deployment: Option<String>,
-    req: Request,
-) -> Response {
-    let auth = if deployment.is_some() {
-        Auth::AzureApiKey
-    } else {
-        Auth::Bearer
-    };
-    let arrival = match arrive(shared, req, auth).await {
+/// Serves one inference request: auth, prechecks, faults, parsing, latency, then the answer.
+pub(crate) async fn inference<E: Endpoint>(shared: &Shared, endpoint: E, req: Request) -> Response {
+    let dialect = endpoint.dialect();
+    let arrival = match arrive(shared, req, endpoint.auth(), endpoint.auth_dialect()).await {
         Ok(arrival) => arrival,
         Err(response) => return response,
     };
-    if deployment.is_some() && !has_api_version(arrival.parts.uri.query()) {
-        let err = ApiError::invalid_param(
-            "api-version",
-            "Missing required query parameter 'api-version'.",
-        );
-        return error_response(&err, &arrival.record);
+    if let Err(err) = endpoint.precheck(&arrival.parts) {
+        return dialect.error_response(&err, &arrival.record);
     }
     let queued = shared.faults.pop();
     let headers = Knobs::from_headers(&arrival.parts.headers);
-    let parsed = Parsed::parse(kind, &arrival.body, deployment.as_deref());
+    let parsed = endpoint.parse(&arrival.body);
     let directive = parsed
         .as_ref()
-        .map_or_else(|_| Knobs::default(), Parsed::directive);
+        .map_or_else(|_| Knobs::default(), Answer::directive);
     let behavior = Behavior::resolve(queued, headers, directive, &shared.config);
 
     sleep(behavior.latency).await;
-    if let Some(status) = behavior.status.filter(|s| *s >= 400) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let err = ApiError::injected(status, behavior.retry_after);
-        return error_response(&err, &arrival.record);
+    let injected = behavior.status.filter(|s| *s >= 400).map(|s| {
+        ApiError::injected(
+            StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            behavior.retry_after,
+        )
+    });
+    // With `error_after`, a stream reports the status inside the stream instead.
+    if let Some(err) = injected.as_ref().filter(|_| behavior.error_after.is_none()) {
+        return dialect.error_response(err, &arrival.record);
     }
     let parsed = match parsed {
         Ok(parsed) => parsed,
-        Err(err) => return error_response(&err, &arrival.record),
+        Err(err) => return dialect.error_response(&err, &arrival.record),
     };
     let ctx = RenderCtx {
-        hash: conversation_hash(&arrival.body),
+        hash: conversation_hash(&arrival.body) ^ endpoint.seed(),
         created: shared.config.fixed_created.unwrap_or_else(unix_now),
         chunks: behavior.chunks,
         parallel: behavior.parallel,
+        latency_ms: u64::try_from(behavior.latency.as_millis()).unwrap_or(u64::MAX),
     };
     // A status below 400 only replaces the 200 (1xx cannot carry a body).
     let status = behavior
@@ -182,35 +172,65 @@ pub(crate) async fn inference(
         .filter(|s| (200..400).contains(s))
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    match parsed.render(&ctx) {
+    let rendered = parsed.render(&ctx).and_then(|rendered| match rendered {
+        Rendered::Stream(frames) if behavior.error_after.is_some() => {
+            with_stream_error(frames, dialect, &behavior).map(Rendered::Stream)
+        }
+        other => Ok(other),
+    });
+    if let (Ok(Rendered::Json(_)), Some(err)) = (&rendered, &injected) {
+        return dialect.error_response(err, &arrival.record);
+    }
+    match rendered {
         Ok(Rendered::Json(body)) => json_response(status, body, &behavior, arrival.record),
         Ok(Rendered::Stream(frames)) => stream_response(status, frames, &behavior, arrival.record),
         Err(err) => {
             let err = ApiError::internal(format!("switchboard-mock failed to render: {err}"));
-            error_response(&err, &arrival.record)
+            dialect.error_response(&err, &arrival.record)
         }
     }
 }
 
-/// The seed of response ids and tool-call ids: the request's model and
-/// conversation (`messages`, `prompt` or `input`), not its raw bytes, so that
-/// options which do not change the answer (`stream_options`, key order,
-/// whitespace added by a gateway) do not change the ids either.
+/// Ends a stream with the dialect's in-stream error after `error_after` content events.
+fn with_stream_error(
+    mut frames: SseFrames,
+    dialect: Dialect,
+    behavior: &Behavior,
+) -> serde_json::Result<SseFrames> {
+    let status = behavior
+        .status
+        .filter(|s| *s >= 400)
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or_else(|| dialect.stream_error_status());
+    let err = ApiError::injected(status, None);
+    let index = frames.cut_index(behavior.error_after.unwrap_or(0));
+    frames.replace_tail(index, dialect.stream_error(&err)?);
+    Ok(frames)
+}
+
+/// The fields whose values seed response ids and tool-call ids: the request's model and its
+/// conversation in every dialect (OpenAI `messages` / `prompt` / `input`, Gemini `contents`,
+/// `content`, `requests` and Vertex `instances`, Cohere `texts` / `query` / `documents`, Titan
+/// `inputText`). Not the raw bytes, so options that do not change the answer
+/// (`stream_options`, key order, whitespace added by a gateway) do not change the ids either.
+const CONVERSATION_KEYS: [&str; 12] = [
+    "model",
+    "messages",
+    "prompt",
+    "input",
+    "contents",
+    "texts",
+    "query",
+    "documents",
+    "inputText",
+    "requests",
+    "content",
+    "instances",
+];
+
 fn conversation_hash(body: &[u8]) -> u64 {
-    #[derive(serde::Deserialize)]
-    struct Conversation<'a> {
-        #[serde(borrow, default)]
-        model: Option<&'a serde_json::value::RawValue>,
-        #[serde(borrow, default)]
-        messages: Option<&'a serde_json::value::RawValue>,
-        #[serde(borrow, default)]
-        prompt: Option<&'a serde_json::value::RawValue>,
-        #[serde(borrow, default)]
-        input: Option<&'a serde_json::value::RawValue>,
-    }
-    match serde_json::from_slice::<Conversation>(body) {
-        Ok(c) => {
-            let parts = [c.model, c.messages, c.prompt, c.input];
+    match serde_json::from_slice::<ConversationParts<'_>>(body) {
+        Ok(ConversationParts(parts)) => {
             let mut hash = 0u64;
             for part in parts.iter().flatten() {
                 hash = hash.rotate_left(17) ^ fnv1a(part.get().as_bytes());
@@ -221,13 +241,56 @@ fn conversation_hash(body: &[u8]) -> u64 {
     }
 }
 
-fn has_api_version(query: Option<&str>) -> bool {
-    query.is_some_and(|q| {
-        q.split('&').any(|pair| {
-            pair.strip_prefix("api-version=")
-                .is_some_and(|v| !v.is_empty())
-        })
-    })
+/// The raw values of [`CONVERSATION_KEYS`], in that order; read without allocating.
+struct ConversationParts<'a>([Option<&'a RawValue>; CONVERSATION_KEYS.len()]);
+
+impl<'de> Deserialize<'de> for ConversationParts<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// A key's index in `CONVERSATION_KEYS`, if it is one.
+        struct KeyIndex(Option<usize>);
+
+        impl<'de> Deserialize<'de> for KeyIndex {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct KeyVisitor;
+                impl Visitor<'_> for KeyVisitor {
+                    type Value = KeyIndex;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a field name")
+                    }
+                    fn visit_str<E>(self, key: &str) -> Result<KeyIndex, E> {
+                        Ok(KeyIndex(CONVERSATION_KEYS.iter().position(|k| *k == key)))
+                    }
+                }
+                deserializer.deserialize_str(KeyVisitor)
+            }
+        }
+
+        struct PartsVisitor;
+        impl<'de> Visitor<'de> for PartsVisitor {
+            type Value = ConversationParts<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut parts = [None; CONVERSATION_KEYS.len()];
+                while let Some(KeyIndex(index)) = map.next_key()? {
+                    match index {
+                        Some(i) => parts[i] = Some(map.next_value::<&RawValue>()?),
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ConversationParts(parts))
+            }
+        }
+
+        deserializer.deserialize_map(PartsVisitor)
+    }
+}
+
+pub(crate) fn has_api_version(query: Option<&str>) -> bool {
+    auth::query_param(query, "api-version").is_some_and(|v| !v.is_empty())
 }
 
 fn unix_now() -> u64 {
@@ -238,13 +301,7 @@ fn unix_now() -> u64 {
 
 /// An OpenAI-shaped error, with `Retry-After` when asked for.
 pub(crate) fn error_response(err: &ApiError, record: &RecordHandle) -> Response {
-    let mut response = plain_json(err.status, err.to_bytes(), record);
-    if let Some(seconds) = err.retry_after {
-        response
-            .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    response
+    Dialect::OpenAi.error_response(err, record)
 }
 
 /// A whole JSON body, sent with the headers: the fast path.
@@ -303,13 +360,11 @@ fn stream_response(
         first_byte: behavior.first_byte,
         between: behavior.chunk_delay,
     };
+    let content_type = frames.content_type();
     let mut response = Response::new(paced_body(frames.into_frames(), cut_at, pacing, record));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream; charset=utf-8"),
-    );
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
@@ -317,6 +372,15 @@ fn stream_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conversation_hash_ignores_key_order_whitespace_and_options() {
+        let a = conversation_hash(br#"{"model":"m","messages":[1],"stream":true}"#);
+        let b = conversation_hash(br#"{ "messages" : [1], "stream_options":{}, "model":"m" }"#);
+        assert_eq!(a, b);
+        assert_ne!(a, conversation_hash(br#"{"model":"m","messages":[2]}"#));
+        assert_eq!(conversation_hash(b"[1]"), fnv1a(b"[1]"));
+    }
 
     #[test]
     fn api_version_must_be_present_and_non_empty() {

@@ -11,13 +11,35 @@ use serde::Serialize;
 use crate::record::RecordHandle;
 
 /// The events of one stream, built up front (they are few and small), plus where the content
-/// events start and end so a cut can land "after N content events".
-#[derive(Debug, Default)]
+/// events are so a cut can land "after N content events".
+///
+/// Content events are either one contiguous run (marked by [`SseFrames::begin_content`] and
+/// [`SseFrames::end_content`]: OpenAI, Gemini) or pushed one by one with
+/// [`SseFrames::push_content_event`] (dialects that interleave block starts and stops).
+#[derive(Debug)]
 pub(crate) struct SseFrames {
     frames: Vec<Bytes>,
     content_start: usize,
     content_end: usize,
+    /// Indices of content events pushed with `push_content_event`; empty for contiguous runs.
+    marks: Vec<usize>,
+    content_type: &'static str,
 }
+
+impl Default for SseFrames {
+    fn default() -> Self {
+        Self {
+            frames: Vec::new(),
+            content_start: 0,
+            content_end: 0,
+            marks: Vec::new(),
+            content_type: SSE,
+        }
+    }
+}
+
+/// The content type of OpenAI's and Anthropic's event streams.
+pub(crate) const SSE: &str = "text/event-stream; charset=utf-8";
 
 impl SseFrames {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
@@ -27,14 +49,63 @@ impl SseFrames {
         }
     }
 
+    /// Frames sent with another `Content-Type` (Gemini's plain SSE, Bedrock's event stream).
+    pub(crate) fn typed(capacity: usize, content_type: &'static str) -> Self {
+        Self {
+            content_type,
+            ..Self::with_capacity(capacity)
+        }
+    }
+
+    pub(crate) fn content_type(&self) -> &'static str {
+        self.content_type
+    }
+
     /// Appends `data: <json>\n\n`.
     pub(crate) fn push_json<T: Serialize>(&mut self, event: &T) -> serde_json::Result<()> {
+        self.push_data(event, b"\n\n")
+    }
+
+    /// Appends `data: <json>\r\n\r\n`, the line endings Google's `alt=sse` streams use.
+    pub(crate) fn push_json_crlf<T: Serialize>(&mut self, event: &T) -> serde_json::Result<()> {
+        self.push_data(event, b"\r\n\r\n")
+    }
+
+    fn push_data<T: Serialize>(&mut self, event: &T, end: &[u8]) -> serde_json::Result<()> {
         let mut buf = Vec::with_capacity(256);
         buf.extend_from_slice(b"data: ");
         serde_json::to_writer(&mut buf, event)?;
-        buf.extend_from_slice(b"\n\n");
+        buf.extend_from_slice(end);
         self.frames.push(Bytes::from(buf));
         Ok(())
+    }
+
+    /// Appends a named event: `event: <name>\ndata: <json>\n\n` (Anthropic, Cohere).
+    pub(crate) fn push_event<T: Serialize>(
+        &mut self,
+        name: &str,
+        event: &T,
+    ) -> serde_json::Result<()> {
+        self.frames.push(Bytes::from(named_event(name, event)?));
+        Ok(())
+    }
+
+    /// Appends a named event and marks it as a content event.
+    pub(crate) fn push_content_event<T: Serialize>(
+        &mut self,
+        name: &str,
+        event: &T,
+    ) -> serde_json::Result<()> {
+        self.marks.push(self.frames.len());
+        self.push_event(name, event)
+    }
+
+    /// Appends a frame as is; `content` marks it as a content event.
+    pub(crate) fn push_raw(&mut self, frame: Bytes, content: bool) {
+        if content {
+            self.marks.push(self.frames.len());
+        }
+        self.frames.push(frame);
     }
 
     pub(crate) fn push_done(&mut self) {
@@ -54,14 +125,39 @@ impl SseFrames {
     /// Index of the event a cut after `content_events` content events lands on. Cutting past
     /// the content still stops before the finish event and `[DONE]`.
     pub(crate) fn cut_index(&self, content_events: usize) -> usize {
-        self.content_start
-            .saturating_add(content_events)
-            .min(self.content_end)
+        if self.marks.is_empty() {
+            self.content_start
+                .saturating_add(content_events)
+                .min(self.content_end)
+        } else {
+            self.marks
+                .get(content_events)
+                .copied()
+                .unwrap_or(self.content_end)
+        }
+    }
+
+    /// Ends the stream early: drops every event from `index` on and appends `last` (an in-stream
+    /// error event).
+    pub(crate) fn replace_tail(&mut self, index: usize, last: Bytes) {
+        self.frames.truncate(index);
+        self.frames.push(last);
     }
 
     pub(crate) fn into_frames(self) -> Vec<Bytes> {
         self.frames
     }
+}
+
+/// `event: <name>\ndata: <json>\n\n`.
+pub(crate) fn named_event<T: Serialize>(name: &str, event: &T) -> serde_json::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(256);
+    buf.extend_from_slice(b"event: ");
+    buf.extend_from_slice(name.as_bytes());
+    buf.extend_from_slice(b"\ndata: ");
+    serde_json::to_writer(&mut buf, event)?;
+    buf.extend_from_slice(b"\n\n");
+    Ok(buf)
 }
 
 /// Timing of a frame-by-frame body.

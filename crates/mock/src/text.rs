@@ -1,4 +1,5 @@
-//! Small deterministic helpers: hashing, token estimates, splitting text into pieces, base64.
+//! Small deterministic helpers: hashing, token estimates, splitting text into pieces, base64,
+//! ids and embedding vectors.
 
 /// FNV-1a, 64 bit: deterministic across runs and platforms (unlike `RandomState`), and tiny.
 pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
@@ -90,6 +91,77 @@ pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     out
 }
 
+/// Decodes base64url without padding (JWT segments); `None` if `text` is not that.
+pub(crate) fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        })
+    };
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for quad in text.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for &c in quad {
+            n = n << 6 | value(c)?;
+        }
+        n <<= 6 * (4 - quad.len() as u32);
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..quad.len()]);
+    }
+    Some(out)
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// A UUID-shaped id (8-4-4-4-12 hex digits) derived from `seed`, like Cohere's ids.
+pub(crate) fn uuid_like(seed: u64) -> String {
+    let mut state = seed;
+    let (a, b) = (splitmix64(&mut state), splitmix64(&mut state));
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// A deterministic pseudo-random vector of length 1.
+pub(crate) fn unit_vector(seed: u64, dimensions: usize) -> Vec<f32> {
+    let mut state = seed;
+    let mut vector: Vec<f32> = (0..dimensions)
+        .map(|_| {
+            // The top 24 bits fit an f32 mantissa exactly: uniform in [-1, 1).
+            let bits = (splitmix64(&mut state) >> 40) as f32;
+            bits / (1u32 << 23) as f32 - 1.0
+        })
+        .collect();
+    let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for x in &mut vector {
+            *x /= norm;
+        }
+    }
+    vector
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +203,32 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(base64_encode(input.as_bytes()), expected);
         }
+    }
+
+    #[test]
+    fn base64url_round_trips_and_rejects_other_alphabets() {
+        assert_eq!(base64url_decode("Zm9vYmE").unwrap(), b"fooba");
+        assert_eq!(base64url_decode("Zm9vYg").unwrap(), b"foob");
+        assert_eq!(base64url_decode("-_8").unwrap(), [0xfb, 0xff]);
+        assert!(base64url_decode("a+b/").is_none());
+        assert!(base64url_decode("abcde").is_none());
+    }
+
+    #[test]
+    fn vectors_are_unit_length_and_deterministic() {
+        let a = unit_vector(42, 16);
+        assert_eq!(a, unit_vector(42, 16));
+        assert_ne!(a, unit_vector(43, 16));
+        let norm: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn uuid_like_ids_have_the_uuid_shape() {
+        let id = uuid_like(7);
+        let lens: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(lens, [8, 4, 4, 4, 12]);
+        assert_eq!(id, uuid_like(7));
     }
 
     #[test]

@@ -281,3 +281,37 @@ async fn error_shapes() {
     let reply = post(&mock, "/chat/completions", &json!([1]), &[]).await;
     assert_eq!(reply.status, 400);
 }
+
+#[tokio::test]
+async fn azure_adds_content_filter_results() {
+    let mock = mock().await;
+    let url = "/openai/deployments/dep/chat/completions?api-version=2024-10-21";
+    let body = json!({"messages": [{"role": "user", "content": "hi"}]});
+    let v = common::post_root(&mock, url, &body, &[]).await.json();
+    let safe = json!({"filtered": false, "severity": "safe"});
+    assert_eq!(v["prompt_filter_results"][0]["prompt_index"], 0);
+    assert_eq!(
+        v["prompt_filter_results"][0]["content_filter_results"]["jailbreak"],
+        json!({"filtered": false, "detected": false})
+    );
+    assert_eq!(v["choices"][0]["content_filter_results"]["hate"], safe);
+
+    let mut stream = body.clone();
+    stream["stream"] = json!(true);
+    let reply = common::post_root(&mock, url, &stream, &[]).await;
+    let events = sse_json(&reply.body);
+    assert_eq!(events[0]["choices"], json!([]));
+    assert_eq!(events[0]["id"], "");
+    assert_eq!(
+        events[0]["prompt_filter_results"][0]["content_filter_results"]["violence"],
+        safe
+    );
+    assert_eq!(events[1]["choices"][0]["delta"]["role"], "assistant");
+
+    // Not on OpenAI's own paths.
+    let v = post(&mock, "/chat/completions", &user("hi"), &[])
+        .await
+        .json();
+    assert!(v.get("prompt_filter_results").is_none());
+    assert!(v["choices"][0].get("content_filter_results").is_none());
+}

@@ -7,7 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{chat, client, mock, mock_with, post, sse_json, user};
+use common::{
+    chat, client, mock, mock_with, mock_with_key, post, read_until_error, sse_json, user,
+};
 use serde_json::{Value, json};
 use switchboard_mock::{Fault, MockConfig};
 
@@ -182,18 +184,6 @@ fn body_stream(text: &str) -> Value {
     body
 }
 
-/// Reads a response body until it ends or fails; returns the bytes and whether it failed.
-async fn read_until_error(mut resp: reqwest::Response) -> (Vec<u8>, bool) {
-    let mut body = Vec::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) => return (body, false),
-            Err(_) => return (body, true),
-        }
-    }
-}
-
 #[tokio::test]
 async fn cut_stream_ends_without_done() {
     let mock = mock().await;
@@ -275,11 +265,7 @@ async fn completed_stays_false_when_the_client_leaves_early() {
 
 #[tokio::test]
 async fn api_key_is_enforced() {
-    let mock = mock_with(MockConfig {
-        api_key: Some("sk-test".into()),
-        ..MockConfig::default()
-    })
-    .await;
+    let mock = mock_with_key("sk-test").await;
     let url = format!("{}/chat/completions", mock.base_url());
     let missing = client().post(&url).json(&user("a")).send().await.unwrap();
     assert_eq!(missing.status(), 401);

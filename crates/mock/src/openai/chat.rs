@@ -6,17 +6,17 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::azure;
 use super::tools::{self, Tool, ToolCall};
 use super::{
     ChatUsage, Content, RenderCtx, Rendered, StreamOptions, chat_stream, parse_body, resolve_model,
     truncate_to_max,
 };
+use crate::answer::echo;
 use crate::error::ApiError;
 use crate::faults::Knobs;
-use crate::text::{estimate_tokens, pad_to_chars, prefix_chars, split_even};
+use crate::text::{estimate_tokens, pad_to_chars, split_even};
 
-/// How much of the user's message the reply echoes.
-const ECHO_CHARS: usize = 100;
 /// OpenAI's upper bound for `n`.
 const MAX_CHOICES: u32 = 128;
 
@@ -65,6 +65,8 @@ pub(crate) struct ChatRequest<'a> {
     pub(crate) tool_choice: Option<Value>,
     pub(crate) parallel_tool_calls: Option<bool>,
     json_mode: bool,
+    /// Served on an Azure OpenAI deployment path: add Azure's content filter results.
+    pub(crate) azure: bool,
 }
 
 /// What the assistant says: text, or calls to the request's tools.
@@ -105,6 +107,7 @@ impl<'a> ChatRequest<'a> {
             json_mode: raw
                 .response_format
                 .is_some_and(|f| f.kind == "json_object" || f.kind == "json_schema"),
+            azure: deployment.is_some(),
         })
     }
 
@@ -144,10 +147,8 @@ impl<'a> ChatRequest<'a> {
             Some(last) if last.role == "tool" => ("Tool result received: ", Some(last)),
             _ => ("Mock reply: ", self.last_user()),
         };
-        let mut text = String::from(prefix);
-        if let Some(content) = source.and_then(|m| m.content.as_ref()) {
-            text.push_str(prefix_chars(&content.joined(), ECHO_CHARS));
-        }
+        let content = source.and_then(|m| m.content.as_ref());
+        let mut text = echo(prefix, content.map(|c| c.joined()).as_deref());
         let text = if self.json_mode {
             json_reply(text, ctx.chunks)?
         } else {
@@ -191,6 +192,7 @@ impl<'a> ChatRequest<'a> {
                 message: message.clone(),
                 logprobs: (),
                 finish_reason,
+                content_filter_results: self.azure.then_some(azure::CONTENT_SAFE),
             })
             .collect();
         let completion = ChatCompletion {
@@ -198,6 +200,7 @@ impl<'a> ChatRequest<'a> {
             object: "chat.completion",
             created: ctx.created,
             model: &self.model,
+            prompt_filter_results: self.azure.then_some(azure::PROMPT_SAFE),
             choices,
             usage: &usage,
             service_tier: "default",
@@ -233,6 +236,9 @@ struct ChatCompletion<'a> {
     object: &'static str,
     created: u64,
     model: &'a str,
+    /// Azure deployment paths only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prompt_filter_results: Option<[azure::PromptFilterResult; 1]>,
     choices: Vec<Choice<'a>>,
     usage: &'a ChatUsage,
     service_tier: &'static str,
@@ -245,6 +251,9 @@ struct Choice<'a> {
     message: AssistantMessage<'a>,
     logprobs: (),
     finish_reason: &'static str,
+    /// Azure deployment paths only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_filter_results: Option<azure::ContentFilterResults>,
 }
 
 #[derive(Clone, Serialize)]

@@ -159,6 +159,9 @@ pub(super) fn render(
         include_usage: req.include_usage,
         frames: SseFrames::with_capacity((ctx.chunks + 4) * req.n as usize),
     };
+    if req.azure {
+        super::azure::push_prompt_filter_event(&mut w.frames)?;
+    }
     let choices = 0..req.n;
     let (finish_reason, completion_tokens) = match answer {
         Answer::Text { text, max_tokens } => {

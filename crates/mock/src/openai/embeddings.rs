@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{RenderCtx, Rendered, Usage, parse_body, resolve_model};
 use crate::error::ApiError;
 use crate::faults::Knobs;
-use crate::text::{base64_encode, estimate_tokens, fnv1a, splitmix64};
+use crate::text::{base64_encode, estimate_tokens, fnv1a, unit_vector};
 
 /// Small by default so benchmarks measure the gateway, not float formatting.
 const DEFAULT_DIMENSIONS: usize = 8;
@@ -164,25 +164,6 @@ fn items(input: Value) -> Result<(Vec<Item>, Option<String>), ApiError> {
     }
 }
 
-/// A deterministic pseudo-random vector of length 1.
-fn unit_vector(seed: u64, dimensions: usize) -> Vec<f32> {
-    let mut state = seed;
-    let mut vector: Vec<f32> = (0..dimensions)
-        .map(|_| {
-            // The top 24 bits fit an f32 mantissa exactly: uniform in [-1, 1).
-            let bits = (splitmix64(&mut state) >> 40) as f32;
-            bits / (1u32 << 23) as f32 - 1.0
-        })
-        .collect();
-    let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        for x in &mut vector {
-            *x /= norm;
-        }
-    }
-    vector
-}
-
 // Field order below is OpenAI's.
 
 #[derive(Serialize)]
@@ -206,18 +187,4 @@ struct Embedding {
 enum Vector {
     Float(Vec<f32>),
     Base64(String),
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vectors_are_unit_length_and_deterministic() {
-        let a = unit_vector(42, 16);
-        assert_eq!(a, unit_vector(42, 16));
-        assert_ne!(a, unit_vector(43, 16));
-        let norm: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-        assert!((norm - 1.0).abs() < 1e-5);
-    }
 }

@@ -4,12 +4,13 @@
 //! else is ignored, as a real provider ignores fields it does not know. Response types are
 //! serde structs whose field order is OpenAI's.
 
+mod azure;
 pub(crate) mod chat;
 mod chat_stream;
 pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod models;
-mod tools;
+pub(crate) mod tools;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -18,25 +19,90 @@ use std::marker::PhantomData;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
-use crate::sse::SseFrames;
+use http::request::Parts;
 
-/// Request facts the renderers need besides the request itself.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RenderCtx {
-    /// Hash of the request body: the source of deterministic ids.
-    pub(crate) hash: u64,
-    pub(crate) created: u64,
-    /// Number of pieces a reply is split into.
-    pub(crate) chunks: usize,
-    /// Call the first two tools at once.
-    pub(crate) parallel: bool,
+use crate::auth::Auth;
+use crate::dialect::Dialect;
+use crate::error::ApiError;
+use crate::faults::Knobs;
+use crate::pipeline::{Answer, Endpoint, has_api_version};
+pub(crate) use crate::pipeline::{RenderCtx, Rendered};
+use chat::ChatRequest;
+use completions::CompletionRequest;
+use embeddings::EmbeddingRequest;
+
+/// The OpenAI inference endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Chat,
+    Completions,
+    Embeddings,
 }
 
-/// A rendered response body.
-pub(crate) enum Rendered {
-    Json(Vec<u8>),
-    Stream(SseFrames),
+/// An OpenAI endpoint; `deployment` is set on Azure OpenAI deployment paths.
+pub(crate) struct OpenAi {
+    pub(crate) kind: Kind,
+    pub(crate) deployment: Option<String>,
+}
+
+/// A parsed OpenAI request; borrows from the body.
+pub(crate) enum Parsed<'a> {
+    Chat(ChatRequest<'a>),
+    Completion(CompletionRequest<'a>),
+    Embedding(EmbeddingRequest<'a>),
+}
+
+impl Endpoint for OpenAi {
+    type Request<'a> = Parsed<'a>;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::OpenAi
+    }
+
+    fn auth(&self) -> Auth {
+        if self.deployment.is_some() {
+            Auth::AzureApiKey
+        } else {
+            Auth::Bearer
+        }
+    }
+
+    fn precheck(&self, parts: &Parts) -> Result<(), ApiError> {
+        if self.deployment.is_some() && !has_api_version(parts.uri.query()) {
+            return Err(ApiError::invalid_param(
+                "api-version",
+                "Missing required query parameter 'api-version'.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn parse<'a>(&'a self, body: &'a [u8]) -> Result<Parsed<'a>, ApiError> {
+        let deployment = self.deployment.as_deref();
+        Ok(match self.kind {
+            Kind::Chat => Parsed::Chat(ChatRequest::parse(body, deployment)?),
+            Kind::Completions => Parsed::Completion(CompletionRequest::parse(body, deployment)?),
+            Kind::Embeddings => Parsed::Embedding(EmbeddingRequest::parse(body, deployment)?),
+        })
+    }
+}
+
+impl Answer for Parsed<'_> {
+    fn directive(&self) -> Knobs {
+        match self {
+            Self::Chat(r) => r.directive(),
+            Self::Completion(r) => r.directive(),
+            Self::Embedding(r) => r.directive(),
+        }
+    }
+
+    fn render(&self, ctx: &RenderCtx) -> serde_json::Result<Rendered> {
+        match self {
+            Self::Chat(r) => r.render(ctx),
+            Self::Completion(r) => r.render(ctx),
+            Self::Embedding(r) => r.render(ctx),
+        }
+    }
 }
 
 /// Parses a request body, telling "not JSON" apart from "JSON of the wrong shape".

@@ -1,18 +1,30 @@
-//! Tool calling: when the mock calls a tool, which one, and with what arguments.
+//! Tool calling on the chat path: when the mock calls a tool, and which one. Arguments come
+//! from the shared [`crate::answer`] helpers.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::chat::ChatRequest;
-use crate::text::splitmix64;
+pub(crate) use crate::answer::ToolCall;
+use crate::answer::{self, Function};
 
 /// A tool offered in the request. Non-function tools (no `function`) are never called.
+/// Cohere's v2 tools have the same shape.
 #[derive(Deserialize)]
 pub(crate) struct Tool<'a> {
     #[serde(borrow, default)]
     function: Option<FunctionDef<'a>>,
+}
+
+impl Tool<'_> {
+    pub(crate) fn function(&self) -> Option<Function<'_>> {
+        self.function.as_ref().map(|f| Function {
+            name: &f.name,
+            parameters: f.parameters.as_ref(),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -21,15 +33,6 @@ struct FunctionDef<'a> {
     name: Cow<'a, str>,
     #[serde(default)]
     parameters: Option<Value>,
-}
-
-/// A call the mock makes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ToolCall<'r> {
-    pub(crate) id: String,
-    pub(crate) name: &'r str,
-    /// A JSON object, as a string (the wire format carries arguments as a string).
-    pub(crate) arguments: String,
 }
 
 /// The calls to make, or `None` to answer with text.
@@ -43,11 +46,7 @@ pub(crate) fn plan<'r>(
     hash: u64,
     parallel: bool,
 ) -> Option<Vec<ToolCall<'r>>> {
-    let functions: Vec<&FunctionDef<'_>> = req
-        .tools
-        .iter()
-        .filter_map(|t| t.function.as_ref())
-        .collect();
+    let functions: Vec<Function<'r>> = req.tools.iter().filter_map(Tool::function).collect();
     if functions.is_empty() {
         return None;
     }
@@ -57,104 +56,13 @@ pub(crate) fn plan<'r>(
     if req.messages.last().is_none_or(|m| m.role != "user") {
         return None;
     }
-    let call = |index: u64, name: &'r str, parameters: Option<&Value>| {
-        let mut seed = hash ^ index;
-        ToolCall {
-            id: format!("call_{:016x}", splitmix64(&mut seed)),
-            name,
-            arguments: sample_arguments(parameters),
-        }
-    };
     let named = req
         .tool_choice
         .as_ref()
         .and_then(|c| c.get("function"))
         .and_then(|f| f.get("name"))
         .and_then(Value::as_str);
-    if let Some(name) = named {
-        let parameters = functions
-            .iter()
-            .find(|f| f.name == name)
-            .and_then(|f| f.parameters.as_ref());
-        return Some(vec![call(0, name, parameters)]);
-    }
-    let count = if parallel && req.parallel_tool_calls != Some(false) {
-        2
-    } else {
-        1
-    };
-    Some(
-        functions
-            .iter()
-            .take(count)
-            .zip(0..)
-            .map(|(f, i)| call(i, &f.name, f.parameters.as_ref()))
-            .collect(),
-    )
-}
-
-/// Arguments built from a JSON schema: each property gets a fixed value of its type.
-fn sample_arguments(parameters: Option<&Value>) -> String {
-    let mut args = Map::new();
-    if let Some(Value::Object(properties)) = parameters.and_then(|p| p.get("properties")) {
-        for (name, schema) in properties {
-            args.insert(name.clone(), sample_value(schema));
-        }
-    }
-    Value::Object(args).to_string()
-}
-
-fn sample_value(schema: &Value) -> Value {
-    // An enum's first member is the only value certain to validate.
-    if let Some(first) = schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .and_then(|e| e.first())
-    {
-        return first.clone();
-    }
-    let kind = match schema.get("type") {
-        Some(Value::String(kind)) => kind.as_str(),
-        // `["string", "null"]`: use the first non-null type.
-        Some(Value::Array(kinds)) => kinds
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|k| *k != "null")
-            .unwrap_or("null"),
-        _ => "null",
-    };
-    match kind {
-        "string" => Value::from("mock"),
-        "integer" | "number" => Value::from(1),
-        "boolean" => Value::Bool(true),
-        "array" => Value::Array(Vec::new()),
-        "object" => Value::Object(Map::new()),
-        _ => Value::Null,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn arguments_follow_the_schema() {
-        let schema = serde_json::json!({
-            "type": "object",
-            "properties": {
-                "city": {"type": "string"},
-                "days": {"type": "integer"},
-                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-                "hourly": {"type": ["boolean", "null"]},
-                "tags": {"type": "array"},
-                "opts": {"type": "object"}
-            }
-        });
-        let args: Value = serde_json::from_str(&sample_arguments(Some(&schema))).unwrap();
-        assert_eq!(
-            args,
-            serde_json::json!({"city": "mock", "days": 1, "unit": "celsius", "hourly": true, "tags": [], "opts": {}})
-        );
-        assert_eq!(sample_arguments(None), "{}");
-    }
+    let parallel = parallel && req.parallel_tool_calls != Some(false);
+    let id = |_: &str, n: u64| format!("call_{n:016x}");
+    Some(answer::calls(&functions, named, parallel, hash, id))
 }

@@ -12,6 +12,15 @@ pub async fn mock() -> MockServer {
     mock_with(MockConfig::default()).await
 }
 
+/// A mock that requires `key` (in each provider's style).
+pub async fn mock_with_key(key: &str) -> MockServer {
+    mock_with(MockConfig {
+        api_key: Some(key.to_owned()),
+        ..MockConfig::default()
+    })
+    .await
+}
+
 pub async fn mock_with(config: MockConfig) -> MockServer {
     switchboard_mock::spawn(MockConfig {
         fixed_created: Some(CREATED),
@@ -45,20 +54,9 @@ impl Reply {
     }
 }
 
-/// POSTs `body` to `base_url + path` with extra headers and returns the whole response.
+/// POSTs `body` to `base_url + path` (under `/v1`) with extra headers.
 pub async fn post(mock: &MockServer, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
-    let mut req = client()
-        .post(format!("{}{path}", mock.base_url()))
-        .json(body);
-    for (name, value) in headers {
-        req = req.header(*name, *value);
-    }
-    let resp = req.send().await.expect("request sent");
-    Reply {
-        status: resp.status().as_u16(),
-        headers: resp.headers().clone(),
-        body: resp.bytes().await.expect("body read"),
-    }
+    post_root(mock, &format!("/v1{path}"), body, headers).await
 }
 
 pub async fn chat(mock: &MockServer, body: &Value) -> Reply {
@@ -105,4 +103,78 @@ pub fn streamed_content(events: &[Value]) -> String {
 
 pub fn user(text: &str) -> Value {
     serde_json::json!({"model": "mock-gpt", "messages": [{"role": "user", "content": text}]})
+}
+
+/// POSTs `body` to `http://HOST:PORT` + `path` (not under `/v1`) with extra headers.
+pub async fn post_root(
+    mock: &MockServer,
+    path: &str,
+    body: &Value,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut req = client()
+        .post(format!("http://{}{path}", mock.addr()))
+        .json(body);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let resp = req.send().await.expect("request sent");
+    Reply {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        body: resp.bytes().await.expect("body read"),
+    }
+}
+
+/// Named server-sent events (`event: NAME\ndata: JSON\n\n`), checking that each event's data
+/// names the same type when it has a `type` field.
+pub fn named_events(body: &[u8]) -> Vec<(String, Value)> {
+    let text = std::str::from_utf8(body).expect("UTF-8 stream");
+    assert!(
+        text.ends_with("\n\n"),
+        "events end with a blank line: {text:?}"
+    );
+    text.split_terminator("\n\n")
+        .map(|event| {
+            let (name, data) = event
+                .strip_prefix("event: ")
+                .and_then(|e| e.split_once("\ndata: "))
+                .unwrap_or_else(|| panic!("not a named event: {event:?}"));
+            let data: Value = serde_json::from_str(data).expect("event data is JSON");
+            if let Some(kind) = data.get("type").and_then(Value::as_str) {
+                assert_eq!(kind, name, "event name and data type agree");
+            }
+            (name.to_owned(), data)
+        })
+        .collect()
+}
+
+/// The event names of a named-event stream.
+pub fn names(events: &[(String, Value)]) -> Vec<&str> {
+    events.iter().map(|(n, _)| n.as_str()).collect()
+}
+
+/// Reads a response body until it ends or fails; returns the bytes and whether it failed.
+pub async fn read_until_error(mut resp: reqwest::Response) -> (Vec<u8>, bool) {
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => return (body, false),
+            Err(_) => return (body, true),
+        }
+    }
+}
+
+/// Two tools with JSON-schema parameters (OpenAI, Anthropic and Cohere spell them alike).
+pub fn weather_schema() -> Value {
+    serde_json::json!({
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+        "required": ["city"]
+    })
+}
+
+pub fn time_schema() -> Value {
+    serde_json::json!({"type": "object", "properties": {"utc": {"type": "boolean"}}})
 }
