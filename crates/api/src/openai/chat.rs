@@ -84,22 +84,35 @@ pub enum Message {
         content: Content,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// Prompt-caching marker (LiteLLM's extension, carried to Anthropic):
+        /// applies to the message's last content block.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache_control: Option<Value>,
     },
     /// OpenAI's newer name for system instructions (o-series models).
     Developer {
         content: Content,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// Prompt-caching marker, as on `System`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache_control: Option<Value>,
     },
     User {
         content: Content,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// Prompt-caching marker, as on `System`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache_control: Option<Value>,
     },
     Assistant(AssistantMessage),
     Tool {
         content: Content,
         tool_call_id: String,
+        /// Prompt-caching marker, as on `System`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache_control: Option<Value>,
     },
 }
 
@@ -120,6 +133,9 @@ pub struct AssistantMessage {
     pub thinking_blocks: Option<Vec<Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Prompt-caching marker (LiteLLM's extension), as on the other roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<Value>,
 }
 
 /// Message content: a string, or a list of parts.
@@ -138,7 +154,7 @@ impl Content {
             Content::Parts(parts) => parts
                 .iter()
                 .filter_map(|part| match part {
-                    ContentPart::Text { text } => Some(text.as_str()),
+                    ContentPart::Text { text, .. } => Some(text.as_str()),
                     _ => None,
                 })
                 .collect(),
@@ -151,9 +167,15 @@ impl Content {
 pub enum ContentPart {
     Text {
         text: String,
+        /// Prompt-caching marker (LiteLLM's extension for Anthropic):
+        /// `{"type": "ephemeral"}`, carried to the Anthropic block.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache_control: Option<Value>,
     },
     ImageUrl {
         image_url: ImageUrl,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache_control: Option<Value>,
     },
     InputAudio {
         input_audio: Value,
@@ -179,6 +201,9 @@ pub struct ImageUrl {
 pub struct Tool {
     pub r#type: String,
     pub function: FunctionDefinition,
+    /// Prompt-caching marker (LiteLLM's extension for Anthropic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -441,11 +466,44 @@ mod tests {
     }
 
     #[test]
+    fn cache_control_is_kept_where_litellm_accepts_it() {
+        let text = r#"{"model":"m","messages":[{"role":"system","content":[{"type":"text","text":"s","cache_control":{"type":"ephemeral"}}]},{"role":"user","content":"u","cache_control":{"type":"ephemeral","ttl":"1h"}}],"tools":[{"type":"function","function":{"name":"f"},"cache_control":{"type":"ephemeral"}}]}"#;
+        let request: ChatRequest = serde_json::from_str(text).unwrap();
+        let Message::System {
+            content: Content::Parts(parts),
+            ..
+        } = &request.messages[0]
+        else {
+            panic!("expected a system message with parts");
+        };
+        assert!(matches!(
+            &parts[0],
+            ContentPart::Text {
+                cache_control: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &request.messages[1],
+            Message::User {
+                cache_control: Some(_),
+                ..
+            }
+        ));
+        assert!(request.tools.as_ref().unwrap()[0].cache_control.is_some());
+        let back: Value = serde_json::to_value(&request).unwrap();
+        assert_eq!(back, serde_json::from_str::<Value>(text).unwrap());
+    }
+
+    #[test]
     fn chunk_parses_openai_stream_chunk() {
         let text = r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"q"}}]},"logprobs":null,"finish_reason":null}],"usage":null}"#;
         let chunk: ChatChunk = serde_json::from_str(text).unwrap();
         let call = &chunk.choices[0].delta.tool_calls.as_ref().unwrap()[0];
-        assert_eq!(call.function.as_ref().unwrap().arguments.as_deref(), Some("{\"q"));
+        assert_eq!(
+            call.function.as_ref().unwrap().arguments.as_deref(),
+            Some("{\"q")
+        );
         assert!(chunk.usage.is_none());
     }
 
