@@ -3,7 +3,10 @@
 //! Nothing here does I/O: this crate is what the gateway knows about the
 //! bytes on the wire, kept testable in isolation (DESIGN.md §2, §3).
 
+pub mod anthropic;
+pub mod codec;
 pub mod error;
+pub mod gemini;
 pub mod openai;
 pub mod sse;
 pub mod usage;

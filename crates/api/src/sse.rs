@@ -42,6 +42,11 @@ impl EventSplitter {
         }
     }
 
+    /// Bytes held back waiting for the end of an event.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
     /// The bytes of an unfinished event left at the end of the stream.
     pub fn finish(self) -> Option<Bytes> {
         (!self.pending.is_empty()).then(|| self.pending.freeze())

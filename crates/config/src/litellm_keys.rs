@@ -101,7 +101,6 @@ const GENERAL_SETTINGS: &[&str] = &[
     "database_connection_timeout",
     "store_model_in_db",
     "store_prompts_in_spend_logs",
-    "disable_spend_logs",
     "disable_master_key_return",
     "alerting",
     "alerting_threshold",

@@ -117,6 +117,8 @@ pub struct LitellmSettings {
 pub struct GeneralSettings {
     pub master_key: Option<String>,
     pub database_url: Option<String>,
+    /// Do not write request logs (LiteLLM's key).
+    pub disable_spend_logs: Option<bool>,
     /// Largest accepted request body, in megabytes (LiteLLM's key).
     pub max_request_size_mb: Option<f64>,
     /// switchboard: seconds that in-flight requests and streams get to finish

@@ -2,8 +2,12 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
+use bytes::Bytes;
 use http::{HeaderMap, Uri};
+use switchboard_api::codec::Wire;
 use switchboard_api::openai::Operation;
 
 use crate::catalog::StreamUsage;
@@ -16,22 +20,44 @@ pub struct Endpoint {
     pub headers: HeaderMap,
 }
 
+/// A credential step that needs I/O or the body (token refresh, request
+/// signing), run just before sending.
+pub type Authorize<'a> = Pin<Box<dyn Future<Output = Result<(), ProviderError>> + Send + 'a>>;
+
 /// A provider as one deployment uses it: knows the URL, credentials and
 /// quirks, so the request path needs no per-provider `match`.
 pub trait Adapter: Send + Sync + fmt::Debug {
-    /// The provider's catalog name (`openai`, `groq`, `azure`, ...).
+    /// The provider's catalog name (`openai`, `groq`, `anthropic`, ...).
     fn provider(&self) -> &str;
 
-    /// How the provider reports usage in streams.
-    fn stream_usage(&self) -> StreamUsage;
+    /// The wire format the provider speaks.
+    fn wire(&self) -> Wire;
 
-    /// The endpoint of `operation` for `upstream_model`. Usually borrowed from
-    /// what the adapter precomputed when the config was loaded.
+    /// How the provider reports usage in streams (OpenAI wire only).
+    fn stream_usage(&self) -> StreamUsage {
+        StreamUsage::StreamOptions
+    }
+
+    /// The endpoint of `operation` for `upstream_model`; `stream` matters to
+    /// providers with separate streaming URLs. Usually borrowed from what
+    /// the adapter precomputed when the config was loaded.
     fn endpoint(
         &self,
         operation: Operation,
         upstream_model: &str,
+        stream: bool,
     ) -> Result<Cow<'_, Endpoint>, ProviderError>;
+
+    /// Credentials that cannot be precomputed: a fresh OAuth token, a
+    /// signature over the body. `None` (the default) when headers suffice,
+    /// so static-key providers cost nothing here.
+    fn authorize<'a>(
+        &'a self,
+        _request: &'a mut http::request::Parts,
+        _body: &'a [Bytes],
+    ) -> Option<Authorize<'a>> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,8 +72,13 @@ pub enum ProviderError {
     InvalidUrl { url: String, reason: String },
     #[error("invalid header `{0}`: names and values must be visible ASCII")]
     InvalidHeader(String),
-    #[error("`{0}` must be written `provider/model`, e.g. `openai/gpt-4o-mini`")]
-    MissingProvider(String),
+    #[error("provider `{provider}` does not support {operation}")]
+    Unsupported {
+        provider: String,
+        operation: &'static str,
+    },
+    #[error("{0}")]
+    Credentials(String),
 }
 
 impl ProviderError {
@@ -56,5 +87,93 @@ impl ProviderError {
             url: url.to_string(),
             reason: reason.to_string(),
         }
+    }
+
+    pub(crate) fn unsupported(provider: &str, operation: Operation) -> ProviderError {
+        ProviderError::Unsupported {
+            provider: provider.to_string(),
+            operation: operation.name(),
+        }
+    }
+}
+
+/// Parses an upstream URL, which must be http(s).
+pub(crate) fn http_uri(url: &str) -> Result<Uri, ProviderError> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| ProviderError::invalid_url(url, e))?;
+    match uri.scheme_str() {
+        Some("http") | Some("https") => Ok(uri),
+        _ => Err(ProviderError::invalid_url(
+            url,
+            "must start with http:// or https://",
+        )),
+    }
+}
+
+/// Endpoints that depend on the model (it is in the URL), precomputed for a
+/// deployment's fixed model and built per request for wildcard ones.
+#[derive(Debug)]
+pub(crate) struct ModelEndpoints {
+    fixed: Option<FixedEndpoints>,
+}
+
+/// The fixed model and its endpoints by (operation, stream).
+#[derive(Debug)]
+struct FixedEndpoints {
+    model: String,
+    endpoints: Vec<((Operation, bool), Endpoint)>,
+}
+
+impl ModelEndpoints {
+    /// Precomputes `build` for `model` and every operation the provider
+    /// offers (those `build` does not refuse).
+    pub(crate) fn new(
+        model: Option<&str>,
+        build: impl Fn(Operation, &str, bool) -> Result<Endpoint, ProviderError>,
+    ) -> Result<ModelEndpoints, ProviderError> {
+        let Some(model) = model else {
+            return Ok(ModelEndpoints { fixed: None });
+        };
+        let mut endpoints = Vec::new();
+        for operation in [
+            Operation::ChatCompletions,
+            Operation::Completions,
+            Operation::Embeddings,
+        ] {
+            for stream in [false, true] {
+                match build(operation, model, stream) {
+                    Ok(endpoint) => endpoints.push(((operation, stream), endpoint)),
+                    Err(ProviderError::Unsupported { .. }) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        Ok(ModelEndpoints {
+            fixed: Some(FixedEndpoints {
+                model: model.to_string(),
+                endpoints,
+            }),
+        })
+    }
+
+    /// The endpoint, precomputed when `model` is the fixed one.
+    pub(crate) fn get<'a>(
+        &'a self,
+        operation: Operation,
+        model: &str,
+        stream: bool,
+        build: impl Fn(Operation, &str, bool) -> Result<Endpoint, ProviderError>,
+    ) -> Result<Cow<'a, Endpoint>, ProviderError> {
+        if let Some(fixed) = &self.fixed
+            && fixed.model == model
+            && let Some((_, endpoint)) = fixed
+                .endpoints
+                .iter()
+                .find(|(key, _)| *key == (operation, stream))
+        {
+            return Ok(Cow::Borrowed(endpoint));
+        }
+        build(operation, model, stream).map(Cow::Owned)
     }
 }

@@ -6,11 +6,11 @@
 
 use std::borrow::Cow;
 
-use http::{HeaderMap, Uri};
+use http::HeaderMap;
+use switchboard_api::codec::Wire;
 use switchboard_api::openai::Operation;
 
-use crate::adapter::{Adapter, Endpoint, ProviderError};
-use crate::catalog::StreamUsage;
+use crate::adapter::{Adapter, Endpoint, ModelEndpoints, ProviderError, http_uri};
 
 /// The API version used when neither the deployment (`api_version`) nor the
 /// environment (`AZURE_API_VERSION`) names one: the latest GA data-plane
@@ -19,11 +19,36 @@ pub const DEFAULT_API_VERSION: &str = "2024-10-21";
 
 #[derive(Debug)]
 pub struct Azure {
+    urls: Urls,
+    endpoints: ModelEndpoints,
+}
+
+#[derive(Debug)]
+struct Urls {
     base: String,
     api_version: String,
     headers: HeaderMap,
-    /// Endpoints for the configured deployment, built once.
-    fixed: Option<(String, [Endpoint; 3])>,
+}
+
+impl Urls {
+    fn build(
+        &self,
+        operation: Operation,
+        deployment: &str,
+        _stream: bool,
+    ) -> Result<Endpoint, ProviderError> {
+        let url = format!(
+            "{}/openai/deployments/{}{}?api-version={}",
+            self.base,
+            deployment,
+            operation.path(),
+            self.api_version
+        );
+        Ok(Endpoint {
+            uri: http_uri(&url)?,
+            headers: self.headers.clone(),
+        })
+    }
 }
 
 impl Azure {
@@ -33,52 +58,15 @@ impl Azure {
         headers: HeaderMap,
         deployment: Option<&str>,
     ) -> Result<Azure, ProviderError> {
-        let mut azure = Azure {
+        let urls = Urls {
             base: base.trim_end_matches('/').to_string(),
             api_version: api_version.to_string(),
             headers,
-            fixed: None,
         };
-        if let Some(name) = deployment {
-            let endpoints = [
-                azure.build(Operation::ChatCompletions, name)?,
-                azure.build(Operation::Completions, name)?,
-                azure.build(Operation::Embeddings, name)?,
-            ];
-            azure.fixed = Some((name.to_string(), endpoints));
-        }
-        Ok(azure)
-    }
-
-    fn build(&self, operation: Operation, deployment: &str) -> Result<Endpoint, ProviderError> {
-        let url = format!(
-            "{}/openai/deployments/{}{}?api-version={}",
-            self.base,
-            deployment,
-            operation.path(),
-            self.api_version
-        );
-        let uri: Uri = url
-            .parse()
-            .map_err(|e| ProviderError::invalid_url(&url, e))?;
-        if !matches!(uri.scheme_str(), Some("http") | Some("https")) {
-            return Err(ProviderError::invalid_url(
-                &self.base,
-                "must start with http:// or https://",
-            ));
-        }
-        Ok(Endpoint {
-            uri,
-            headers: self.headers.clone(),
-        })
-    }
-}
-
-fn index(operation: Operation) -> usize {
-    match operation {
-        Operation::ChatCompletions => 0,
-        Operation::Completions => 1,
-        Operation::Embeddings => 2,
+        let endpoints = ModelEndpoints::new(deployment, |op, model, stream| {
+            urls.build(op, model, stream)
+        })?;
+        Ok(Azure { urls, endpoints })
     }
 }
 
@@ -87,20 +75,19 @@ impl Adapter for Azure {
         "azure"
     }
 
-    fn stream_usage(&self) -> StreamUsage {
-        StreamUsage::StreamOptions
+    fn wire(&self) -> Wire {
+        Wire::OpenAi
     }
 
     fn endpoint(
         &self,
         operation: Operation,
         upstream_model: &str,
+        stream: bool,
     ) -> Result<Cow<'_, Endpoint>, ProviderError> {
-        match &self.fixed {
-            Some((name, endpoints)) if name == upstream_model => {
-                Ok(Cow::Borrowed(&endpoints[index(operation)]))
-            }
-            _ => self.build(operation, upstream_model).map(Cow::Owned),
-        }
+        self.endpoints
+            .get(operation, upstream_model, stream, |op, model, stream| {
+                self.urls.build(op, model, stream)
+            })
     }
 }

@@ -16,6 +16,10 @@ pub enum AuthStyle {
     Bearer,
     /// `api-key: KEY` (Azure and Azure AI).
     ApiKey,
+    /// `x-api-key: KEY` (Anthropic).
+    XApiKey,
+    /// `x-goog-api-key: KEY` (Gemini).
+    XGoogApiKey,
     /// No credentials (local servers).
     None,
 }

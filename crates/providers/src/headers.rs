@@ -25,6 +25,8 @@ pub(crate) fn base_headers(
         let (name, value) = match auth {
             AuthStyle::Bearer => (AUTHORIZATION, format!("Bearer {key}")),
             AuthStyle::ApiKey => (HeaderName::from_static("api-key"), key.to_string()),
+            AuthStyle::XApiKey => (HeaderName::from_static("x-api-key"), key.to_string()),
+            AuthStyle::XGoogApiKey => (HeaderName::from_static("x-goog-api-key"), key.to_string()),
             AuthStyle::None => return with_extra(headers, extra),
         };
         let mut value = HeaderValue::try_from(value)

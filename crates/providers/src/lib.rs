@@ -5,19 +5,23 @@
 //! decided once, here, when the config is loaded.
 
 mod adapter;
+mod anthropic;
 mod azure;
 pub mod body;
 pub mod catalog;
 pub mod client;
+mod gemini;
 mod headers;
 mod openai_compatible;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use adapter::{Adapter, Endpoint, ProviderError};
+pub use adapter::{Adapter, Authorize, Endpoint, ProviderError};
+pub use anthropic::Anthropic;
 pub use azure::Azure;
 pub use catalog::{AuthStyle, CatalogEntry, StreamUsage};
+pub use gemini::Gemini;
 pub use openai_compatible::OpenAiCompatible;
 use serde_json::Value;
 
@@ -51,6 +55,46 @@ pub struct BuildContext<'a> {
     pub mock_base_url: Option<&'a str>,
 }
 
+/// Providers with an adapter of their own (not in the OpenAI-compatible
+/// catalog): name, what it is, key variables, base URL variables.
+struct Native {
+    name: &'static str,
+    about: &'static str,
+    key_env: &'static [&'static str],
+    base_env: &'static [&'static str],
+}
+
+const NATIVE: &[Native] = &[
+    Native {
+        name: "anthropic",
+        about: "Anthropic Messages API (https://api.anthropic.com)",
+        key_env: &["ANTHROPIC_API_KEY"],
+        base_env: &["ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"],
+    },
+    Native {
+        name: "gemini",
+        about: "Google AI Studio Gemini API (generativelanguage.googleapis.com/v1beta)",
+        key_env: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+        base_env: &["GEMINI_API_BASE"],
+    },
+    Native {
+        name: "azure",
+        about: "Azure OpenAI deployments (api_base, api_version, api-key)",
+        key_env: &["AZURE_API_KEY"],
+        base_env: &["AZURE_API_BASE"],
+    },
+    Native {
+        name: "mock",
+        about: "the built-in mock provider, for trying switchboard offline",
+        key_env: &[],
+        base_env: &[],
+    },
+];
+
+fn native(name: &str) -> Option<&'static Native> {
+    NATIVE.iter().find(|n| n.name == name)
+}
+
 /// Splits `provider/model`. A model without a provider is OpenAI's, as in
 /// LiteLLM (`gpt-4o` means `openai/gpt-4o`).
 pub fn split_model(model: &str) -> (&str, &str) {
@@ -63,7 +107,7 @@ pub fn split_model(model: &str) -> (&str, &str) {
 /// Whether `name` is a provider switchboard can reach.
 pub fn is_provider(name: &str) -> bool {
     let name = canonical(name);
-    name == "azure" || name == "mock" || catalog::find(name).is_some()
+    native(name).is_some() || catalog::find(name).is_some()
 }
 
 fn canonical(name: &str) -> &str {
@@ -75,22 +119,37 @@ fn canonical(name: &str) -> &str {
 
 /// Every provider name with a line about it, for `switchboard providers`.
 pub fn provider_names() -> Vec<(String, String)> {
-    let mut names = vec![
-        (
-            "azure".to_string(),
-            "Azure OpenAI deployments (api_base, api_version, api-key)".to_string(),
-        ),
-        (
-            "mock".to_string(),
-            "the built-in mock provider, for trying switchboard offline".to_string(),
-        ),
-    ];
+    let mut names: Vec<(String, String)> = NATIVE
+        .iter()
+        .map(|n| (n.name.to_string(), n.about.to_string()))
+        .collect();
     names.extend(catalog::catalog().iter().map(|entry| {
         let base = entry.base_url.as_deref().unwrap_or("(api_base required)");
         (entry.name.clone(), base.to_string())
     }));
     names.sort();
     names
+}
+
+/// Providers that can be used with no config: those whose key variable is
+/// set and whose URL is known (from a default or the environment).
+pub fn discoverable(env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut found = Vec::new();
+    for native in NATIVE {
+        let has_key = native.key_env.iter().any(|name| env(name).is_some());
+        // Azure has no default URL: it needs its base variable too.
+        let has_base = native.name != "azure" || native.base_env.iter().any(|n| env(n).is_some());
+        if has_key && has_base {
+            found.push(native.name.to_string());
+        }
+    }
+    for entry in catalog::catalog() {
+        let has_key = entry.key_env.iter().any(|name| env(name).is_some());
+        if has_key && entry.base_url.is_some() {
+            found.push(entry.name.clone());
+        }
+    }
+    found
 }
 
 /// Builds the adapter for one deployment.
@@ -101,6 +160,22 @@ pub fn build_adapter(
     let provider = canonical(params.provider);
     match provider {
         "azure" => build_azure(params, context),
+        "anthropic" => {
+            let (base, key) =
+                native_base_and_key("anthropic", anthropic::DEFAULT_BASE, params, context);
+            let headers = headers::base_headers(AuthStyle::XApiKey, key.as_deref(), params.extra)?;
+            Ok(Arc::new(Anthropic::new(&base, headers)?))
+        }
+        "gemini" => {
+            let (base, key) = native_base_and_key("gemini", gemini::DEFAULT_BASE, params, context);
+            let headers =
+                headers::base_headers(AuthStyle::XGoogApiKey, key.as_deref(), params.extra)?;
+            Ok(Arc::new(Gemini::new(
+                &base,
+                headers,
+                params.upstream_model,
+            )?))
+        }
         "mock" => {
             let base = params.api_base.or(context.mock_base_url).ok_or_else(|| {
                 ProviderError::MissingApiBase("mock".into(), "run with zero config".into())
@@ -119,6 +194,28 @@ pub fn build_adapter(
             build_from_catalog(entry, params, context)
         }
     }
+}
+
+/// A native provider's base URL and key: the deployment's own, else the
+/// provider's environment variables, else the default URL.
+fn native_base_and_key(
+    name: &str,
+    default_base: &str,
+    params: DeploymentParams<'_>,
+    context: &BuildContext<'_>,
+) -> (String, Option<String>) {
+    let spec = native(name);
+    let from_env = |names: &[&str]| names.iter().find_map(|n| (context.env)(n));
+    let base = params
+        .api_base
+        .map(str::to_string)
+        .or_else(|| spec.and_then(|s| from_env(s.base_env)))
+        .unwrap_or_else(|| default_base.to_string());
+    let key = params
+        .api_key
+        .map(str::to_string)
+        .or_else(|| spec.and_then(|s| from_env(s.key_env)));
+    (base, key)
 }
 
 fn first_env(context: &BuildContext<'_>, names: &[String]) -> Option<String> {

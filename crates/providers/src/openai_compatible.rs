@@ -3,10 +3,10 @@
 
 use std::borrow::Cow;
 
-use http::Uri;
+use switchboard_api::codec::Wire;
 use switchboard_api::openai::Operation;
 
-use crate::adapter::{Adapter, Endpoint, ProviderError};
+use crate::adapter::{Adapter, Endpoint, ProviderError, http_uri};
 use crate::catalog::StreamUsage;
 
 /// An OpenAI-compatible provider. The model travels in the body, so the
@@ -30,21 +30,8 @@ impl OpenAiCompatible {
     ) -> Result<OpenAiCompatible, ProviderError> {
         let base = base.trim_end_matches('/');
         let endpoint = |operation: Operation| -> Result<Endpoint, ProviderError> {
-            let url = format!("{base}{}", operation.path());
-            let uri: Uri = url
-                .parse()
-                .map_err(|e| ProviderError::invalid_url(&url, e))?;
-            match uri.scheme_str() {
-                Some("http") | Some("https") => {}
-                _ => {
-                    return Err(ProviderError::invalid_url(
-                        base,
-                        "must start with http:// or https://",
-                    ));
-                }
-            }
             Ok(Endpoint {
-                uri,
+                uri: http_uri(&format!("{base}{}", operation.path()))?,
                 headers: headers.clone(),
             })
         };
@@ -63,6 +50,10 @@ impl Adapter for OpenAiCompatible {
         &self.provider
     }
 
+    fn wire(&self) -> Wire {
+        Wire::OpenAi
+    }
+
     fn stream_usage(&self) -> StreamUsage {
         self.stream_usage
     }
@@ -71,6 +62,7 @@ impl Adapter for OpenAiCompatible {
         &self,
         operation: Operation,
         _upstream_model: &str,
+        _stream: bool,
     ) -> Result<Cow<'_, Endpoint>, ProviderError> {
         Ok(Cow::Borrowed(match operation {
             Operation::ChatCompletions => &self.chat,

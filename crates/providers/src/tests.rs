@@ -46,7 +46,9 @@ fn catalog_row_gives_url_and_bearer_key_from_env() {
     let extra = BTreeMap::new();
     let env = |name: &str| (name == "GROQ_API_KEY").then(|| "gsk".to_string());
     let adapter = build_adapter(params("groq", &extra), &context(&env)).unwrap();
-    let endpoint = adapter.endpoint(Operation::ChatCompletions, "m").unwrap();
+    let endpoint = adapter
+        .endpoint(Operation::ChatCompletions, "m", false)
+        .unwrap();
     assert_eq!(
         endpoint.uri.to_string(),
         "https://api.groq.com/openai/v1/chat/completions"
@@ -62,7 +64,7 @@ fn api_base_and_key_override_the_catalog() {
     p.api_base = Some("http://localhost:8000/v1/");
     p.api_key = Some("sk-x");
     let adapter = build_adapter(p, &context(&no_env)).unwrap();
-    let endpoint = adapter.endpoint(Operation::Embeddings, "m").unwrap();
+    let endpoint = adapter.endpoint(Operation::Embeddings, "m", false).unwrap();
     assert_eq!(
         endpoint.uri.to_string(),
         "http://localhost:8000/v1/embeddings"
@@ -76,7 +78,9 @@ fn ollama_base_gets_its_v1_suffix() {
     let mut p = params("ollama", &extra);
     p.api_base = Some("http://gpu-box:11434");
     let adapter = build_adapter(p, &context(&no_env)).unwrap();
-    let endpoint = adapter.endpoint(Operation::ChatCompletions, "m").unwrap();
+    let endpoint = adapter
+        .endpoint(Operation::ChatCompletions, "m", false)
+        .unwrap();
     assert_eq!(
         endpoint.uri.to_string(),
         "http://gpu-box:11434/v1/chat/completions"
@@ -94,7 +98,9 @@ fn hosted_vllm_needs_a_base() {
     );
     let env = |name: &str| (name == "HOSTED_VLLM_API_BASE").then(|| "http://v:8000/v1".into());
     let adapter = build_adapter(params("hosted_vllm", &extra), &context(&env)).unwrap();
-    let endpoint = adapter.endpoint(Operation::Completions, "m").unwrap();
+    let endpoint = adapter
+        .endpoint(Operation::Completions, "m", false)
+        .unwrap();
     assert_eq!(endpoint.uri.to_string(), "http://v:8000/v1/completions");
 }
 
@@ -108,7 +114,7 @@ fn azure_deployment_urls() {
     p.upstream_model = Some("gpt4o-eu");
     let adapter = build_adapter(p, &context(&no_env)).unwrap();
     let endpoint = adapter
-        .endpoint(Operation::ChatCompletions, "gpt4o-eu")
+        .endpoint(Operation::ChatCompletions, "gpt4o-eu", false)
         .unwrap();
     assert!(matches!(endpoint, std::borrow::Cow::Borrowed(_)));
     assert_eq!(
@@ -117,7 +123,9 @@ fn azure_deployment_urls() {
     );
     assert_eq!(endpoint.headers["api-key"], "az-key");
     assert!(!endpoint.headers.contains_key("authorization"));
-    let other = adapter.endpoint(Operation::Embeddings, "embed").unwrap();
+    let other = adapter
+        .endpoint(Operation::Embeddings, "embed", false)
+        .unwrap();
     assert_eq!(
         other.uri.to_string(),
         "https://res.openai.azure.com/openai/deployments/embed/embeddings?api-version=2024-06-01"
@@ -130,7 +138,9 @@ fn azure_defaults_and_ad_token() {
         serde_json::from_str(r#"{"azure_ad_token":"tok"}"#).unwrap();
     let env = |name: &str| (name == "AZURE_API_BASE").then(|| "https://env.azure.com".into());
     let adapter = build_adapter(params("azure", &extra), &context(&env)).unwrap();
-    let endpoint = adapter.endpoint(Operation::ChatCompletions, "m").unwrap();
+    let endpoint = adapter
+        .endpoint(Operation::ChatCompletions, "m", false)
+        .unwrap();
     assert!(
         endpoint
             .uri
@@ -157,9 +167,100 @@ fn unknown_provider_and_bad_urls() {
 fn mock_uses_the_built_in_server() {
     let extra = BTreeMap::new();
     let adapter = build_adapter(params("mock", &extra), &context(&no_env)).unwrap();
-    let endpoint = adapter.endpoint(Operation::ChatCompletions, "m").unwrap();
+    let endpoint = adapter
+        .endpoint(Operation::ChatCompletions, "m", false)
+        .unwrap();
     assert_eq!(
         endpoint.uri.to_string(),
         "http://127.0.0.1:9/v1/chat/completions"
     );
+}
+
+#[test]
+fn anthropic_messages_endpoint_and_headers() {
+    let extra = BTreeMap::new();
+    let env = |name: &str| (name == "ANTHROPIC_API_KEY").then(|| "sk-ant".to_string());
+    let adapter = build_adapter(params("anthropic", &extra), &context(&env)).unwrap();
+    assert_eq!(adapter.wire(), switchboard_api::codec::Wire::Anthropic);
+    let endpoint = adapter
+        .endpoint(Operation::ChatCompletions, "claude", true)
+        .unwrap();
+    assert_eq!(
+        endpoint.uri.to_string(),
+        "https://api.anthropic.com/v1/messages"
+    );
+    assert_eq!(endpoint.headers["x-api-key"], "sk-ant");
+    assert_eq!(endpoint.headers["anthropic-version"], "2023-06-01");
+    assert!(!endpoint.headers.contains_key("authorization"));
+    assert!(matches!(
+        adapter.endpoint(Operation::Embeddings, "claude", false),
+        Err(ProviderError::Unsupported { .. })
+    ));
+    // LiteLLM users write the base with or without /v1.
+    for base in [
+        "http://proxy:8080",
+        "http://proxy:8080/v1",
+        "http://proxy:8080/v1/messages",
+    ] {
+        let mut p = params("anthropic", &extra);
+        p.api_base = Some(base);
+        let adapter = build_adapter(p, &context(&no_env)).unwrap();
+        let endpoint = adapter
+            .endpoint(Operation::ChatCompletions, "c", false)
+            .unwrap();
+        assert_eq!(
+            endpoint.uri.to_string(),
+            "http://proxy:8080/v1/messages",
+            "{base}"
+        );
+    }
+}
+
+#[test]
+fn gemini_urls_depend_on_model_and_stream() {
+    let extra = BTreeMap::new();
+    let env = |name: &str| (name == "GEMINI_API_KEY").then(|| "g-key".to_string());
+    let mut p = params("gemini", &extra);
+    p.upstream_model = Some("gemini-2.5-flash");
+    let adapter = build_adapter(p, &context(&env)).unwrap();
+    let endpoint = adapter
+        .endpoint(Operation::ChatCompletions, "gemini-2.5-flash", false)
+        .unwrap();
+    assert!(matches!(endpoint, std::borrow::Cow::Borrowed(_)));
+    assert_eq!(
+        endpoint.uri.to_string(),
+        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent"
+    );
+    assert_eq!(endpoint.headers["x-goog-api-key"], "g-key");
+    let stream = adapter
+        .endpoint(Operation::ChatCompletions, "gemini-2.5-flash", true)
+        .unwrap();
+    assert!(
+        stream
+            .uri
+            .to_string()
+            .ends_with(":streamGenerateContent?alt=sse")
+    );
+    let embed = adapter
+        .endpoint(Operation::Embeddings, "text-embedding-004", false)
+        .unwrap();
+    assert!(
+        embed
+            .uri
+            .to_string()
+            .ends_with("/models/text-embedding-004:batchEmbedContents")
+    );
+}
+
+#[test]
+fn discovery_includes_native_providers() {
+    let env = |name: &str| {
+        matches!(name, "ANTHROPIC_API_KEY" | "GROQ_API_KEY" | "AZURE_API_KEY")
+            .then(|| "k".to_string())
+    };
+    let found = discoverable(&env);
+    assert!(found.contains(&"anthropic".to_string()));
+    assert!(found.contains(&"groq".to_string()));
+    // Azure needs its base URL as well.
+    assert!(!found.contains(&"azure".to_string()));
 }

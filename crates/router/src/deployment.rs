@@ -48,6 +48,9 @@ pub struct DeploymentSettings {
     pub timeout: Option<Duration>,
     pub stream_timeout: Option<Duration>,
     pub max_parallel_requests: Option<u64>,
+    /// The model's output limit (`model_info.max_output_tokens` or
+    /// `max_tokens`), the default `max_tokens` for wires that require one.
+    pub max_output_tokens: Option<u64>,
 }
 
 /// A deployment of a model group.

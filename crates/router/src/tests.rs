@@ -16,7 +16,10 @@ impl Adapter for NoAdapter {
     fn stream_usage(&self) -> StreamUsage {
         StreamUsage::StreamOptions
     }
-    fn endpoint(&self, _: Operation, _: &str) -> Result<Cow<'_, Endpoint>, ProviderError> {
+    fn wire(&self) -> switchboard_api::codec::Wire {
+        switchboard_api::codec::Wire::OpenAi
+    }
+    fn endpoint(&self, _: Operation, _: &str, _: bool) -> Result<Cow<'_, Endpoint>, ProviderError> {
         Err(ProviderError::UnknownProvider("test".into()))
     }
 }

@@ -15,7 +15,8 @@ pub enum Principal {
 }
 
 /// The headers a client SDK may carry its key in: OpenAI's and most SDKs'
-/// bearer token, Azure's `api-key`, Anthropic's `x-api-key`, LiteLLM's own.
+/// bearer token, Azure's `api-key`, Anthropic's `x-api-key`, Google's
+/// `x-goog-api-key`, LiteLLM's own.
 pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
     if let Some(value) = headers.get(http::header::AUTHORIZATION) {
         let text = value.to_str().ok()?.trim();
@@ -25,14 +26,28 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
             .unwrap_or(text);
         return Some(token.trim());
     }
-    ["api-key", "x-api-key", "x-litellm-api-key"]
-        .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok())
-        .map(str::trim)
+    [
+        "api-key",
+        "x-api-key",
+        "x-goog-api-key",
+        "x-litellm-api-key",
+    ]
+    .iter()
+    .find_map(|name| headers.get(*name)?.to_str().ok())
+    .map(str::trim)
 }
 
-pub fn authenticate(runtime: &Runtime, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    let key = presented_key(headers).filter(|k| !k.is_empty()).ok_or_else(|| {
+/// Who is calling. `query_key` is a key given in the URL (Gemini's `?key=`),
+/// used when no header carries one.
+pub fn authenticate(
+    runtime: &Runtime,
+    headers: &HeaderMap,
+    query_key: Option<&str>,
+) -> Result<Principal, ApiError> {
+    let key = presented_key(headers)
+        .or(query_key)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
         ApiError::new(
             ErrorKind::Authentication,
             "Missing API key: pass it as `Authorization: Bearer <key>` (or the `api-key` / `x-api-key` header).",
@@ -57,6 +72,7 @@ mod tests {
             ("authorization", "sk-1"),
             ("api-key", "sk-1"),
             ("x-api-key", "sk-1"),
+            ("x-goog-api-key", "sk-1"),
         ] {
             let mut headers = HeaderMap::new();
             headers.insert(name, HeaderValue::from_static(value));

@@ -39,32 +39,19 @@ impl Failure {
         ApiError::new(kind, message).into()
     }
 
-    /// An upstream answered with an error status. The status is kept (429
-    /// stays 429); the message is the upstream's own when it has one.
-    pub fn from_upstream(
-        provider: &str,
-        status: u16,
+    /// An upstream answered with an error status, which `error` keeps (429
+    /// stays 429); `raw` is its own body, relayed verbatim to a client that
+    /// speaks its dialect.
+    pub fn upstream(
+        error: ApiError,
         headers: &HeaderMap,
-        body: Bytes,
-        upstream_dialect: Dialect,
+        raw: Option<(Dialect, Bytes)>,
     ) -> Failure {
-        let message = upstream_message(&body).unwrap_or_else(|| {
-            let text = String::from_utf8_lossy(&body);
-            let text = text.trim();
-            if text.is_empty() {
-                format!("{provider} returned HTTP {status} with an empty body")
-            } else {
-                let snippet: String = text.chars().take(500).collect();
-                format!("{provider} returned HTTP {status}: {snippet}")
-            }
-        });
-        let is_json_error = serde_json::from_slice::<serde_json::Value>(&body)
-            .is_ok_and(|v| v.get("error").is_some());
         Failure {
-            error: ApiError::new(ErrorKind::from_status(status), message).with_status(status),
+            error,
             upstream: Some(Box::new(UpstreamError {
                 retry_after: headers.get(RETRY_AFTER).cloned(),
-                body: is_json_error.then_some((upstream_dialect, body)),
+                body: raw,
             })),
         }
     }
@@ -91,53 +78,31 @@ impl Failure {
     }
 }
 
-/// The human message of an upstream error body in any known shape.
-fn upstream_message(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let error = value.get("error")?;
-    match error {
-        serde_json::Value::String(message) => Some(message.clone()),
-        other => other
-            .get("message")
-            .and_then(|m| m.as_str())
-            .map(str::to_string),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn upstream_openai_error_relayed_verbatim_to_openai_clients() {
+    fn upstream_error_keeps_status_retry_after_and_raw_body_for_its_dialect() {
         let body = Bytes::from_static(
             br#"{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#,
         );
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        let failure =
-            Failure::from_upstream("openai", 429, &headers, body.clone(), Dialect::OpenAi);
-        assert_eq!(failure.error.message, "Rate limit reached");
-        assert_eq!(failure.error.kind, ErrorKind::RateLimited);
+        let error = ApiError::new(ErrorKind::RateLimited, "Rate limit reached").with_status(429);
+        let failure = Failure::upstream(
+            error.clone(),
+            &headers,
+            Some((Dialect::OpenAi, body.clone())),
+        );
         let response = failure.into_response(Dialect::OpenAi);
         assert_eq!(response.status(), 429);
         assert_eq!(response.headers()[RETRY_AFTER], "7");
-    }
 
-    #[test]
-    fn non_json_upstream_error_is_wrapped() {
-        let failure = Failure::from_upstream(
-            "groq",
-            502,
-            &HeaderMap::new(),
-            Bytes::from_static(b"<html>Bad Gateway</html>"),
-            Dialect::OpenAi,
-        );
-        assert_eq!(failure.error.status, 502);
-        assert!(failure.upstream.unwrap().body.is_none());
-        assert_eq!(
-            failure.error.message,
-            "groq returned HTTP 502: <html>Bad Gateway</html>"
-        );
+        // Another dialect gets the error in its own shape, status kept.
+        let failure = Failure::upstream(error, &headers, Some((Dialect::OpenAi, body)));
+        let response = failure.into_response(Dialect::Anthropic);
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()[RETRY_AFTER], "7");
     }
 }

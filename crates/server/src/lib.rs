@@ -5,6 +5,8 @@
 //! decodes ([`front`]), [`auth`] names the caller, [`proxy`] routes, prepares
 //! and sends, and [`relay`] streams the answer back while reading usage.
 
+pub mod accounting;
+pub mod admin;
 pub mod auth;
 pub mod context;
 pub mod failure;
@@ -14,6 +16,7 @@ pub mod proxy;
 pub mod relay;
 pub mod runtime;
 pub mod state;
+pub mod timefmt;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -51,10 +54,28 @@ pub fn router(state: Arc<AppState>) -> Router {
                 get(front::openai::get_model),
             );
     }
+    for prefix in ["", "/anthropic"] {
+        router = router
+            .route(
+                &format!("{prefix}/v1/messages"),
+                post(front::anthropic::messages),
+            )
+            .route(
+                &format!("{prefix}/v1/messages/count_tokens"),
+                post(front::anthropic::count_tokens),
+            );
+    }
+    for prefix in ["", "/gemini"] {
+        router = router.route(
+            &format!("{prefix}/v1beta/models/{{*target}}"),
+            post(front::gemini::model_action),
+        );
+    }
     router
         .route("/health/liveliness", get(health::liveness))
         .route("/health/liveness", get(health::liveness))
         .route("/health/readiness", get(health::readiness))
+        .route("/spend/logs", get(admin::spend::logs))
         .fallback(front::openai::not_found)
         .with_state(state)
 }

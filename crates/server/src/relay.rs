@@ -1,11 +1,15 @@
-//! Relaying an upstream SSE stream to the client.
+//! Relaying an upstream stream to the client.
 //!
-//! Same dialect in and out, the upstream's frames go to the client as they
-//! are, while a side parser reads usage from the events (DESIGN.md §2). Only
-//! when the gateway asked for usage on the client's behalf are events
-//! rewritten, to remove what the client did not ask for. An upstream that
-//! fails or stalls mid-stream ends the stream with an error event in the
-//! client's dialect, never with a silent truncation or a hang.
+//! [`StreamRelay`] owns what every relayed stream needs: pulling upstream
+//! frames as the client's connection asks for them (so a slow client slows
+//! the upstream read, not memory), an idle timeout, the time of the first
+//! byte, and an accounting callback that runs exactly once, also when the
+//! client goes away. What happens to the bytes is a [`StreamTransform`]:
+//! passthrough (frames relayed as they are while a side parser reads usage,
+//! DESIGN.md §2) or translation (decode the upstream's events, encode the
+//! client's). An upstream that fails or stalls mid-stream ends the stream
+//! with an error event in the client's dialect, never with a silent
+//! truncation or a hang.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -13,51 +17,65 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use switchboard_api::openai::{ChunkAction, inspect_chunk};
-use switchboard_api::sse::{EventSplitter, data_range};
-use switchboard_api::{ApiError, Dialect, ErrorKind, TokenUsage};
+use switchboard_api::{ApiError, ErrorKind, TokenUsage};
 use tokio::time::{Instant, Sleep};
+
+/// What a relayed stream does with the upstream's bytes.
+pub trait StreamTransform: Send {
+    /// One frame of upstream bytes; queues what to send in `out`.
+    fn frame(&mut self, data: Bytes, out: &mut VecDeque<Bytes>) -> Result<(), ApiError>;
+    /// The upstream ended normally; queues any closing events.
+    fn end(&mut self, out: &mut VecDeque<Bytes>) -> Result<(), ApiError>;
+    /// Queues an error event in the client's dialect.
+    fn error(&mut self, error: &ApiError, out: &mut VecDeque<Bytes>);
+    /// The token usage seen so far.
+    fn usage(&self) -> Option<TokenUsage>;
+}
 
 /// How a relayed stream ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamOutcome {
     pub usage: Option<TokenUsage>,
+    /// When the first bytes arrived from the upstream.
+    pub first_byte_at: Option<std::time::Instant>,
     /// The upstream stream ended normally.
     pub completed: bool,
-    /// What went wrong, when the upstream failed or stalled.
+    /// 200 when completed, 499 when the client went away, else the status of
+    /// the failure.
+    pub status: u16,
+    /// What went wrong, when something did.
     pub error: Option<String>,
 }
 
-type OnFinish = Box<dyn FnOnce(StreamOutcome) + Send>;
+pub type OnFinish = Box<dyn FnOnce(StreamOutcome) + Send>;
 
 pin_project_lite::pin_project! {
     /// The client-facing body of a streamed response.
-    pub struct SseRelay<B> {
+    pub struct StreamRelay<B, T: StreamTransform> {
         #[pin]
         upstream: B,
-        splitter: EventSplitter,
-        // Rewrite events to hide the usage the gateway asked for.
-        strip_usage: bool,
+        transform: T,
         ready: VecDeque<Bytes>,
-        usage: Option<TokenUsage>,
+        first_byte_at: Option<std::time::Instant>,
         idle_timeout: Duration,
         #[pin]
         idle: Sleep,
-        dialect: Dialect,
         finished: bool,
         on_finish: Option<OnFinish>,
     }
 
-    impl<B> PinnedDrop for SseRelay<B> {
+    impl<B, T: StreamTransform> PinnedDrop for StreamRelay<B, T> {
         fn drop(this: Pin<&mut Self>) {
             // Dropped before the end: the client went away.
             let this = this.project();
             if let Some(on_finish) = this.on_finish.take() {
                 on_finish(StreamOutcome {
-                    usage: *this.usage,
+                    usage: this.transform.usage(),
+                    first_byte_at: *this.first_byte_at,
                     completed: false,
+                    status: 499,
                     error: Some("client disconnected".into()),
                 });
             }
@@ -65,90 +83,50 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<B> SseRelay<B> {
+impl<B, T: StreamTransform> StreamRelay<B, T> {
     pub fn new(
         upstream: B,
-        strip_usage: bool,
+        transform: T,
         idle_timeout: Duration,
-        dialect: Dialect,
         on_finish: OnFinish,
-    ) -> SseRelay<B> {
-        SseRelay {
+    ) -> StreamRelay<B, T> {
+        StreamRelay {
             upstream,
-            splitter: EventSplitter::new(),
-            strip_usage,
+            transform,
             ready: VecDeque::new(),
-            usage: None,
+            first_byte_at: None,
             idle_timeout,
             idle: tokio::time::sleep(idle_timeout),
-            dialect,
             finished: false,
             on_finish: Some(on_finish),
         }
     }
-}
 
-/// Reads one event; returns what to send for it when rewriting.
-fn observe(event: Bytes, strip: bool, usage: &mut Option<TokenUsage>) -> Option<Bytes> {
-    let Some(range) = data_range(&event) else {
-        return Some(event);
-    };
-    let (action, seen) = inspect_chunk(&event[range.clone()], strip);
-    if seen.is_some() {
-        *usage = seen;
-    }
-    match action {
-        ChunkAction::Forward => Some(event),
-        ChunkAction::Drop => None,
-        ChunkAction::Remove(cut) => {
-            let (start, end) = (range.start + cut.start, range.start + cut.end);
-            let mut rewritten = BytesMut::with_capacity(event.len() - (end - start));
-            rewritten.extend_from_slice(&event[..start]);
-            rewritten.extend_from_slice(&event[end..]);
-            Some(rewritten.freeze())
-        }
-    }
-}
-
-/// An SSE event that makes the client's SDK raise an error.
-fn error_event(dialect: Dialect, error: &ApiError) -> Bytes {
-    let body = error.to_body(dialect);
-    let mut event = BytesMut::with_capacity(body.len() + 32);
-    match dialect {
-        // OpenAI's SDKs raise on a `data:` event carrying an `error` member.
-        Dialect::OpenAi | Dialect::Google => event.extend_from_slice(b"data: "),
-        Dialect::Anthropic => event.extend_from_slice(b"event: error\ndata: "),
-    }
-    event.extend_from_slice(&body);
-    event.extend_from_slice(b"\n\n");
-    event.freeze()
-}
-
-impl<B> SseRelay<B>
-where
-    B: Body<Data = Bytes>,
-    B::Error: std::fmt::Display,
-{
+    /// Ends the stream: queues the error event, if any, and runs the
+    /// accounting callback.
     fn finish(self: Pin<&mut Self>, error: Option<ApiError>) {
         let this = self.project();
         *this.finished = true;
         if let Some(error) = &error {
-            this.ready.push_back(error_event(*this.dialect, error));
+            this.transform.error(error, this.ready);
         }
         if let Some(on_finish) = this.on_finish.take() {
             on_finish(StreamOutcome {
-                usage: *this.usage,
+                usage: this.transform.usage(),
+                first_byte_at: *this.first_byte_at,
                 completed: error.is_none(),
+                status: error.as_ref().map_or(200, |e| e.status),
                 error: error.map(|e| e.message),
             });
         }
     }
 }
 
-impl<B> Body for SseRelay<B>
+impl<B, T> Body for StreamRelay<B, T>
 where
     B: Body<Data = Bytes>,
     B::Error: std::fmt::Display,
+    T: StreamTransform,
 {
     type Data = Bytes;
     type Error = std::convert::Infallible;
@@ -180,46 +158,31 @@ where
             };
             let deadline = Instant::now() + *this.idle_timeout;
             this.idle.as_mut().reset(deadline);
-            match frame {
+            let result = match frame {
                 Some(Ok(frame)) => match frame.into_data() {
                     Ok(data) => {
-                        let strip = *this.strip_usage;
-                        let usage = this.usage;
-                        let ready = this.ready;
-                        if strip {
-                            this.splitter.push(data, |event| {
-                                if let Some(out) = observe(event, true, usage) {
-                                    ready.push_back(out);
-                                }
-                            });
-                        } else {
-                            this.splitter.push(data.clone(), |event| {
-                                observe(event, false, usage);
-                            });
-                            ready.push_back(data);
+                        if this.first_byte_at.is_none() {
+                            *this.first_byte_at = Some(std::time::Instant::now());
                         }
+                        this.transform.frame(data, this.ready)
                     }
-                    // Trailers carry nothing an SSE client reads.
-                    Err(_) => continue,
+                    // Trailers carry nothing a streaming client reads.
+                    Err(_) => Ok(()),
                 },
-                Some(Err(error)) => {
-                    let error = ApiError::new(
-                        ErrorKind::BadGateway,
-                        format!("the upstream stream failed: {error}"),
-                    );
-                    self.as_mut().finish(Some(error));
-                }
-                None => {
-                    let strip = *this.strip_usage;
-                    let splitter = std::mem::take(this.splitter);
-                    if let Some(tail) = splitter.finish()
-                        && strip
-                    {
-                        // An unterminated last event is relayed as it came.
-                        this.ready.push_back(tail);
+                Some(Err(error)) => Err(ApiError::new(
+                    ErrorKind::BadGateway,
+                    format!("the upstream stream failed: {error}"),
+                )),
+                None => match this.transform.end(this.ready) {
+                    Ok(()) => {
+                        self.as_mut().finish(None);
+                        continue;
                     }
-                    self.as_mut().finish(None);
-                }
+                    Err(error) => Err(error),
+                },
+            };
+            if let Err(error) = result {
+                self.as_mut().finish(Some(error));
             }
         }
     }

@@ -33,6 +33,9 @@ pub struct Runtime {
     pub routes: RouteTable,
     pub master_key: String,
     pub limits: Limits,
+    /// Drop parameters a provider does not support instead of refusing the
+    /// request (LiteLLM's `drop_params`).
+    pub drop_params: bool,
     /// Unix time the runtime was built (the `created` of `/v1/models`).
     pub created: u64,
 }
@@ -92,6 +95,7 @@ impl Runtime {
             routes: RouteTable::new(deployments),
             master_key: inputs.master_key,
             limits,
+            drop_params: config.litellm_settings.drop_params.unwrap_or(false),
             created: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
@@ -143,13 +147,17 @@ fn build_deployment(entry: &ModelEntry, context: &BuildContext<'_>) -> Result<De
             timeout: params.timeout.map(Duration::from_secs_f64),
             stream_timeout: params.stream_timeout.map(Duration::from_secs_f64),
             max_parallel_requests: params.max_parallel_requests,
+            max_output_tokens: entry
+                .model_info
+                .max_output_tokens
+                .or(entry.model_info.max_tokens),
         },
     })
 }
 
 /// The model list of a zero-config start: `mock/*`, and `<provider>/*` for
-/// every catalog provider whose key variable is set (`OPENAI_API_KEY` →
-/// `openai/*`), plus Azure when both its key and base are set.
+/// every provider whose key variable is set (`OPENAI_API_KEY` → `openai/*`,
+/// `ANTHROPIC_API_KEY` → `anthropic/*`, ...).
 pub fn discovered_model_list(env: &Environment, with_mock: bool) -> Vec<ModelEntry> {
     let wildcard = |provider: &str| ModelEntry {
         model_name: format!("{provider}/*"),
@@ -163,14 +171,11 @@ pub fn discovered_model_list(env: &Environment, with_mock: bool) -> Vec<ModelEnt
     if with_mock {
         entries.push(wildcard("mock"));
     }
-    for entry in switchboard_providers::catalog::catalog() {
-        let has_key = entry.key_env.iter().any(|name| env.get(name).is_some());
-        if has_key && entry.base_url.is_some() {
-            entries.push(wildcard(&entry.name));
+    let lookup = |name: &str| env.get(name);
+    for provider in switchboard_providers::discoverable(&lookup) {
+        if provider != "mock" {
+            entries.push(wildcard(&provider));
         }
-    }
-    if env.get("AZURE_API_KEY").is_some() && env.get("AZURE_API_BASE").is_some() {
-        entries.push(wildcard("azure"));
     }
     entries
 }

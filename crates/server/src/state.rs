@@ -1,10 +1,12 @@
-//! What every handler shares: the current runtime and the upstream client.
+//! What every handler shares: the current runtime, the upstream client, and
+//! the storage behind logs.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use arc_swap::ArcSwap;
 use switchboard_providers::client::UpstreamClient;
+use switchboard_store::{LogWriter, Store};
 
 use crate::runtime::Runtime;
 
@@ -12,14 +14,25 @@ use crate::runtime::Runtime;
 pub struct AppState {
     runtime: ArcSwap<Runtime>,
     pub client: UpstreamClient,
+    /// The database, when one is configured.
+    pub store: Option<Store>,
+    /// The request log writer, unless spend logs are disabled.
+    pub logs: Option<LogWriter>,
     draining: AtomicBool,
 }
 
 impl AppState {
-    pub fn new(runtime: Runtime, client: UpstreamClient) -> AppState {
+    pub fn new(
+        runtime: Runtime,
+        client: UpstreamClient,
+        store: Option<Store>,
+        logs: Option<LogWriter>,
+    ) -> AppState {
         AppState {
             runtime: ArcSwap::from_pointee(runtime),
             client,
+            store,
+            logs,
             draining: AtomicBool::new(false),
         }
     }
@@ -45,3 +58,6 @@ impl AppState {
         self.draining.load(Ordering::SeqCst)
     }
 }
+
+/// Shared handle type used by handlers.
+pub type SharedState = Arc<AppState>;

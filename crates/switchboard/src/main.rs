@@ -15,6 +15,7 @@ use clap::Parser;
 use switchboard_config::{Config, Environment, Loaded};
 use switchboard_providers::client::{ClientOptions, UpstreamClient};
 use switchboard_server::{AppState, Runtime, RuntimeInputs, discovered_model_list};
+use switchboard_store::{LogWriter, Store};
 
 use crate::cli::{Cli, Command};
 
@@ -150,7 +151,32 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
 
     let client = UpstreamClient::new(&ClientOptions::default())
         .context("cannot set up TLS for upstream connections")?;
-    let state = Arc::new(AppState::new(runtime, client));
+
+    // The database: Postgres (or another SQLite file) when configured, else
+    // SQLite in the data directory.
+    let database_url = config
+        .general_settings
+        .database_url
+        .clone()
+        .or_else(|| env.get("DATABASE_URL"))
+        .unwrap_or_else(|| Store::sqlite_url_in(&data_dir));
+    let store = Store::open(&database_url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            switchboard_store::redact(&database_url)
+        )
+    })?;
+    let logs = if config.general_settings.disable_spend_logs == Some(true) {
+        None
+    } else {
+        Some(LogWriter::start(store.clone()))
+    };
+    let state = Arc::new(AppState::new(
+        runtime,
+        client,
+        Some(store.clone()),
+        logs.clone(),
+    ));
 
     if let Some(path) = cli.config.clone() {
         let env = env.clone();
@@ -203,6 +229,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         data_dir::KeySource::Environment(name) => println!("Master key: ${name}"),
     }
     println!("Model groups: {}", groups.join(", "));
+    println!("Database: {}", switchboard_store::redact(&database_url));
     println!("switchboard listening on http://{local}");
 
     let router = switchboard_server::router(Arc::clone(&state));
@@ -219,6 +246,11 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         move || grace_state.runtime().limits.grace_period,
     )
     .await;
+    // Every request has finished: write the last log records, then close.
+    if let Some(logs) = logs {
+        logs.shutdown().await;
+    }
+    store.close().await;
     if let Some(mock) = mock {
         mock.shutdown().await;
     }

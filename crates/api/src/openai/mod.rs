@@ -32,6 +32,15 @@ impl Operation {
         }
     }
 
+    /// The operation's name in logs (`call_type`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::ChatCompletions => "chat_completions",
+            Operation::Completions => "completions",
+            Operation::Embeddings => "embeddings",
+        }
+    }
+
     /// The body field that carries the operation's input; a request without it
     /// is rejected before it costs an upstream call.
     pub fn input_field(self) -> &'static str {

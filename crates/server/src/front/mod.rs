@@ -1,12 +1,96 @@
-//! Front doors: the API dialects clients speak.
+//! Front doors: the API dialects clients speak. Each door names its dialect
+//! and operation; [`handle`] runs the phases every door shares.
 
+pub mod anthropic;
+pub mod gemini;
 pub mod openai;
 
+use std::sync::Arc;
+
 use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
 use bytes::Bytes;
 use http::HeaderMap;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use switchboard_api::{ApiError, ErrorKind};
+use switchboard_api::codec::Front;
+use switchboard_api::openai::Operation;
+use switchboard_api::{ApiError, Dialect, ErrorKind};
+
+use crate::accounting::{self, Completion};
+use crate::auth::authenticate;
+use crate::context::{OVERHEAD, REQUEST_ID, RequestContext};
+use crate::failure::Failure;
+use crate::proxy::{self, FrontRequest};
+use crate::state::AppState;
+
+/// What a front door received, beyond the body.
+pub struct Door {
+    pub front: Front,
+    pub operation: Operation,
+    /// The model named by the URL (Gemini).
+    pub path_model: Option<String>,
+    /// The URL asked for a stream (Gemini).
+    pub path_stream: bool,
+    /// A key given in the URL (Gemini's `?key=`).
+    pub query_key: Option<String>,
+}
+
+/// Auth, body, proxy, and the failure path's accounting, for every door.
+pub async fn handle(state: Arc<AppState>, request: Request, door: Door) -> Response {
+    let call_type = match door.front {
+        Front::OpenAiChat => door.operation.name(),
+        Front::AnthropicMessages => "anthropic_messages",
+        Front::GeminiGenerate => "gemini_generate_content",
+    };
+    let mut ctx = RequestContext::start(request.headers(), request.uri().path(), call_type);
+    let runtime = state.runtime();
+    let result = async {
+        authenticate(&runtime, request.headers(), door.query_key.as_deref())?;
+        ctx.authenticated = true;
+        let (parts, body) = request.into_parts();
+        let body = read_body(&parts.headers, body, runtime.limits.max_body_bytes).await?;
+        let front_request = FrontRequest {
+            front: door.front,
+            operation: door.operation,
+            body,
+            path_model: door.path_model,
+            path_stream: door.path_stream,
+        };
+        proxy::forward(&state, &runtime, &mut ctx, front_request).await
+    }
+    .await;
+    match result {
+        Ok(response) => response,
+        Err(failure) => {
+            if ctx.authenticated {
+                let completion = Completion {
+                    status: failure.error.status,
+                    error: Some(failure.error.message.clone()),
+                    ..Completion::default()
+                };
+                let record = std::mem::take(&mut ctx.record);
+                accounting::finish(
+                    state.logs.as_ref(),
+                    record,
+                    ctx.started,
+                    ctx.overhead(),
+                    completion,
+                );
+            }
+            error_response(failure, &ctx, door.front.dialect())
+        }
+    }
+}
+
+/// An error in `dialect`'s shape with the request's id and overhead headers.
+pub fn error_response(failure: Failure, ctx: &RequestContext, dialect: Dialect) -> Response {
+    let mut response = failure.into_response(dialect);
+    let headers = response.headers_mut();
+    headers.insert(REQUEST_ID, ctx.request_id.clone());
+    headers.insert(OVERHEAD, ctx.overhead_header());
+    response
+}
 
 /// Reads a request body of at most `limit` bytes (413 beyond).
 pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
@@ -14,8 +98,7 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
         ApiError::new(
             ErrorKind::RequestTooLarge,
             format!(
-                "The request body is larger than the limit of {} bytes (general_settings.max_request_size_mb).",
-                limit
+                "The request body is larger than the limit of {limit} bytes (general_settings.max_request_size_mb)."
             ),
         )
         .with_code("request_too_large")

@@ -7,52 +7,42 @@ use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use switchboard_api::codec::Front;
 use switchboard_api::openai::Operation;
 use switchboard_api::{ApiError, Dialect, ErrorKind};
 
 use crate::auth::authenticate;
 use crate::context::{OVERHEAD, REQUEST_ID, RequestContext};
 use crate::failure::Failure;
-use crate::front::read_body;
-use crate::proxy;
+use crate::front::{self, Door, handle};
 use crate::runtime::Runtime;
 use crate::state::AppState;
 
 pub async fn chat_completions(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    handle(state, request, Operation::ChatCompletions).await
+    handle(state, request, door(Operation::ChatCompletions)).await
 }
 
 pub async fn completions(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    handle(state, request, Operation::Completions).await
+    handle(state, request, door(Operation::Completions)).await
 }
 
 pub async fn embeddings(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    handle(state, request, Operation::Embeddings).await
+    handle(state, request, door(Operation::Embeddings)).await
 }
 
-async fn handle(state: Arc<AppState>, request: Request, operation: Operation) -> Response {
-    let mut ctx = RequestContext::start(request.headers());
-    let runtime = state.runtime();
-    let result = async {
-        authenticate(&runtime, request.headers())?;
-        let (parts, body) = request.into_parts();
-        let body = read_body(&parts.headers, body, runtime.limits.max_body_bytes).await?;
-        proxy::forward(&state, &runtime, &mut ctx, operation, body).await
-    }
-    .await;
-    match result {
-        Ok(response) => response,
-        Err(failure) => error_response(failure, &ctx),
+fn door(operation: Operation) -> Door {
+    Door {
+        front: Front::OpenAiChat,
+        operation,
+        path_model: None,
+        path_stream: false,
+        query_key: None,
     }
 }
 
 /// An error in OpenAI's shape with the request's id and overhead headers.
 pub fn error_response(failure: Failure, ctx: &RequestContext) -> Response {
-    let mut response = failure.into_response(Dialect::OpenAi);
-    let headers = response.headers_mut();
-    headers.insert(REQUEST_ID, ctx.request_id.clone());
-    headers.insert(OVERHEAD, ctx.overhead_header());
-    response
+    front::error_response(failure, ctx, Dialect::OpenAi)
 }
 
 #[derive(Serialize)]
@@ -80,9 +70,9 @@ fn model_object<'a>(runtime: &'a Runtime, name: &'a str, owned_by: &'a str) -> M
 
 /// `GET /v1/models`: every model group the caller may use.
 pub async fn list_models(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let ctx = RequestContext::start(request.headers());
+    let ctx = RequestContext::start(request.headers(), "/v1/models", "models");
     let runtime = state.runtime();
-    if let Err(error) = authenticate(&runtime, request.headers()) {
+    if let Err(error) = authenticate(&runtime, request.headers(), None) {
         return error_response(error.into(), &ctx);
     }
     let data = runtime
@@ -112,9 +102,9 @@ pub async fn get_model(
     Path(model): Path<String>,
     request: Request,
 ) -> Response {
-    let ctx = RequestContext::start(request.headers());
+    let ctx = RequestContext::start(request.headers(), "/v1/models", "models");
     let runtime = state.runtime();
-    if let Err(error) = authenticate(&runtime, request.headers()) {
+    if let Err(error) = authenticate(&runtime, request.headers(), None) {
         return error_response(error.into(), &ctx);
     }
     let Some(route) = runtime.routes.resolve(&model) else {
@@ -148,7 +138,7 @@ fn with_request_id(mut response: Response, ctx: &RequestContext) -> Response {
 
 /// Unknown routes under the OpenAI prefixes answer in OpenAI's shape.
 pub async fn not_found(request: Request) -> Response {
-    let ctx = RequestContext::start(request.headers());
+    let ctx = RequestContext::start(request.headers(), "", "");
     let error = ApiError::new(
         ErrorKind::NotFound,
         format!(

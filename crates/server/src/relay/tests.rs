@@ -23,107 +23,107 @@ fn frames(parts: &[&str]) -> Frames {
         .collect()
 }
 
-async fn relay(input: Frames, strip: bool) -> (String, Arc<Mutex<Option<StreamOutcome>>>) {
+/// Relays frames unchanged and counts them as "tokens".
+#[derive(Default)]
+struct Counting {
+    frames: u64,
+}
+
+impl StreamTransform for Counting {
+    fn frame(&mut self, data: Bytes, out: &mut VecDeque<Bytes>) -> Result<(), ApiError> {
+        self.frames += 1;
+        out.push_back(data);
+        Ok(())
+    }
+    fn end(&mut self, out: &mut VecDeque<Bytes>) -> Result<(), ApiError> {
+        out.push_back(Bytes::from_static(b"<end>"));
+        Ok(())
+    }
+    fn error(&mut self, error: &ApiError, out: &mut VecDeque<Bytes>) {
+        out.push_back(Bytes::from(format!(
+            "<error {}: {}>",
+            error.status, error.message
+        )));
+    }
+    fn usage(&self) -> Option<TokenUsage> {
+        Some(TokenUsage {
+            output_tokens: self.frames,
+            ..TokenUsage::default()
+        })
+    }
+}
+
+type Sink = Arc<Mutex<Option<StreamOutcome>>>;
+
+fn relay_of<B>(upstream: B, idle: Duration) -> (StreamRelay<B, Counting>, Sink) {
     let outcome = Arc::new(Mutex::new(None));
     let sink = outcome.clone();
-    let body = SseRelay::new(
-        StreamBody::new(stream::iter(input)),
-        strip,
-        Duration::from_secs(5),
-        Dialect::OpenAi,
+    let relay = StreamRelay::new(
+        upstream,
+        Counting::default(),
+        idle,
         Box::new(move |o| *sink.lock().unwrap() = Some(o)),
     );
-    let bytes = body.collect().await.unwrap().to_bytes();
-    (String::from_utf8(bytes.to_vec()).unwrap(), outcome)
+    (relay, outcome)
 }
 
-const WITH_USAGE: &[&str] = &[
-    "data: {\"id\":\"1\",\"choices\":[{\"delta\":{\"content\":\"Hel\"}}],\"usage\":null}\n\n",
-    "data: {\"id\":\"1\",\"choices\":[{\"delta\":{\"con",
-    "tent\":\"lo\"}}],\"usage\":null}\n\ndata: {\"id\":\"1\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n",
-    "data: [DONE]\n\n",
-];
+async fn collect<B>(relay: StreamRelay<B, Counting>) -> String
+where
+    B: Body<Data = Bytes>,
+    B::Error: std::fmt::Display,
+{
+    let bytes = relay.collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
 
 #[tokio::test]
-async fn passthrough_is_byte_for_byte_and_reads_usage() {
-    let (out, outcome) = relay(frames(WITH_USAGE), false).await;
-    assert_eq!(out, WITH_USAGE.concat());
+async fn frames_flow_through_the_transform_and_end_once() {
+    let upstream = StreamBody::new(stream::iter(frames(&["a", "b", "c"])));
+    let (relay, outcome) = relay_of(upstream, Duration::from_secs(5));
+    assert_eq!(collect(relay).await, "abc<end>");
     let outcome = outcome.lock().unwrap().clone().unwrap();
     assert!(outcome.completed);
-    assert_eq!(outcome.usage.unwrap().output_tokens, 2);
-}
-
-#[tokio::test]
-async fn injected_usage_is_removed() {
-    let (out, outcome) = relay(frames(WITH_USAGE), true).await;
-    assert_eq!(
-        out,
-        "data: {\"id\":\"1\",\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n\
-         data: {\"id\":\"1\",\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}\n\n\
-         data: [DONE]\n\n"
-    );
-    assert_eq!(
-        outcome
-            .lock()
-            .unwrap()
-            .clone()
-            .unwrap()
-            .usage
-            .unwrap()
-            .input_tokens,
-        3
-    );
+    assert_eq!(outcome.status, 200);
+    assert_eq!(outcome.usage.unwrap().output_tokens, 3);
+    assert!(outcome.first_byte_at.is_some());
 }
 
 #[tokio::test]
 async fn upstream_failure_ends_with_an_error_event() {
-    let mut input = frames(&["data: {\"choices\":[]}\n\n"]);
+    let mut input = frames(&["a"]);
     input.push(Err(Broken));
-    let (out, outcome) = relay(input, false).await;
-    assert!(
-        out.starts_with("data: {\"choices\":[]}\n\ndata: {\"error\":{"),
-        "{out}"
+    let (relay, outcome) = relay_of(StreamBody::new(stream::iter(input)), Duration::from_secs(5));
+    assert_eq!(
+        collect(relay).await,
+        "a<error 502: the upstream stream failed: connection reset>"
     );
-    assert!(out.contains("connection reset"), "{out}");
-    assert!(out.ends_with("\n\n"));
     let outcome = outcome.lock().unwrap().clone().unwrap();
     assert!(!outcome.completed);
+    assert_eq!(outcome.status, 502);
 }
 
 #[tokio::test(start_paused = true)]
 async fn stalled_upstream_times_out() {
-    let outcome = Arc::new(Mutex::new(None));
-    let sink = outcome.clone();
-    let first = stream::iter(frames(&["data: {}\n\n"]));
-    let body = SseRelay::new(
-        StreamBody::new(first.chain(stream::pending())),
-        false,
-        Duration::from_secs(2),
-        Dialect::OpenAi,
-        Box::new(move |o| *sink.lock().unwrap() = Some(o)),
+    let upstream = stream::iter(frames(&["a"])).chain(stream::pending());
+    let (relay, outcome) = relay_of(StreamBody::new(upstream), Duration::from_secs(2));
+    let out = collect(relay).await;
+    assert!(
+        out.starts_with("a<error 504: the upstream sent nothing for 2 s"),
+        "{out}"
     );
-    let out = body.collect().await.unwrap().to_bytes();
-    let out = String::from_utf8(out.to_vec()).unwrap();
-    assert!(out.contains("\"type\":\"timeout_error\""), "{out}");
     assert!(!outcome.lock().unwrap().clone().unwrap().completed);
 }
 
 #[tokio::test]
 async fn dropping_early_reports_a_disconnect() {
-    let outcome = Arc::new(Mutex::new(None));
-    let sink = outcome.clone();
-    let body = SseRelay::new(
-        StreamBody::new(stream::iter(frames(WITH_USAGE))),
-        false,
-        Duration::from_secs(5),
-        Dialect::OpenAi,
-        Box::new(move |o| *sink.lock().unwrap() = Some(o)),
-    );
-    let mut body = Box::pin(body);
-    let first = body.frame().await.unwrap().unwrap();
+    let upstream = StreamBody::new(stream::iter(frames(&["a", "b"])));
+    let (relay, outcome) = relay_of(upstream, Duration::from_secs(5));
+    let mut relay = Box::pin(relay);
+    let first = relay.frame().await.unwrap().unwrap();
     assert!(first.is_data());
-    drop(body);
+    drop(relay);
     let outcome = outcome.lock().unwrap().clone().unwrap();
     assert!(!outcome.completed);
+    assert_eq!(outcome.status, 499);
     assert_eq!(outcome.error.as_deref(), Some("client disconnected"));
 }

@@ -192,3 +192,28 @@ pub async fn post_direct(mock: &MockServer, path: &str, body: &serde_json::Value
         .await
         .unwrap()
 }
+
+/// A Postgres URL with a fresh schema in the machine's `test` database, or
+/// `None` (test skipped) when Postgres is unreachable outside CI. Under
+/// `CI=true` an unreachable server fails the test loudly.
+pub async fn postgres_url() -> Option<String> {
+    let base = std::env::var("SWITCHBOARD_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let schema = format!("sb_it_{}", fastrand::u64(..));
+    let status = std::process::Command::new("psql")
+        .arg(&base)
+        .args(["-q", "-c", &format!("CREATE SCHEMA {schema}")])
+        .status();
+    match status {
+        Ok(status) if status.success() => {}
+        other => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "Postgres at {base} is unreachable under CI: {other:?}"
+            );
+            eprintln!("skipping: Postgres at {base} is unreachable: {other:?}");
+            return None;
+        }
+    }
+    Some(format!("{base}?options=-c%20search_path%3D{schema}"))
+}

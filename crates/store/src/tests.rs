@@ -1,0 +1,177 @@
+use super::*;
+
+/// A Postgres URL for tests: a fresh schema in the machine's `test` database.
+/// Under `CI=true` an unreachable server fails the test instead of skipping.
+pub(crate) async fn postgres_url() -> Option<String> {
+    let base = std::env::var("SWITCHBOARD_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    sqlx::any::install_default_drivers();
+    let pool = match sqlx::AnyPool::connect(&base).await {
+        Ok(pool) => pool,
+        Err(error) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "Postgres at {base} is unreachable under CI: {error}"
+            );
+            eprintln!("skipping: Postgres at {base} is unreachable: {error}");
+            return None;
+        }
+    };
+    let schema = format!("sb_test_{}", fastrand::u64(..));
+    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ))
+}
+
+use sqlx::AssertSqlSafe;
+
+fn record(i: u32) -> LogRecord {
+    LogRecord {
+        id: format!("row-{i}"),
+        request_id: format!("req-{i}"),
+        started_at: 1_700_000_000_000 + i64::from(i),
+        latency_ms: 12.5,
+        ttft_ms: Some(3.25),
+        route: "/v1/chat/completions".into(),
+        call_type: "chat_completions".into(),
+        model: "gpt".into(),
+        model_group: Some("gpt".into()),
+        provider: Some("openai".into()),
+        key_hash: Some(if i.is_multiple_of(2) { "even" } else { "odd" }.into()),
+        stream: i.is_multiple_of(3),
+        status: 200,
+        input_tokens: u64::from(i),
+        output_tokens: 2 * u64::from(i),
+        cost: Some(0.001 * f64::from(i)),
+        attempts: 1,
+        tags: vec!["a".into(), "b".into()],
+        metadata: Some(serde_json::json!({"k": i})),
+        ..LogRecord::default()
+    }
+}
+
+async fn round_trip(store: &Store) {
+    let records: Vec<LogRecord> = (0..450).map(record).collect();
+    store.insert_logs(&records).await.unwrap();
+
+    let all = store
+        .query_logs(&LogQuery {
+            limit: Some(1000),
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 450);
+    assert_eq!(all[0], records[449], "newest first, every field intact");
+
+    let even = store
+        .query_logs(&LogQuery {
+            key_hash: Some("even".into()),
+            start_ms: Some(1_700_000_000_100),
+            end_ms: Some(1_700_000_000_200),
+            limit: Some(1000),
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(even.len(), 50);
+    assert!(even.iter().all(|r| r.key_hash.as_deref() == Some("even")));
+
+    let one = store
+        .query_logs(&LogQuery {
+            request_id: Some("req-7".into()),
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(one, vec![records[7].clone()]);
+}
+
+#[tokio::test]
+async fn sqlite_round_trip_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = Store::sqlite_url_in(dir.path());
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.backend(), Backend::Sqlite);
+    round_trip(&store).await;
+    store.close().await;
+    // Migrations are idempotent and data survives.
+    let again = Store::open(&url).await.unwrap();
+    let rows = again.query_logs(&LogQuery::default()).await.unwrap();
+    assert_eq!(rows.len(), 100);
+}
+
+#[tokio::test]
+async fn postgres_round_trip() {
+    let Some(url) = postgres_url().await else {
+        return;
+    };
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.backend(), Backend::Postgres);
+    round_trip(&store).await;
+}
+
+#[tokio::test]
+async fn writer_flushes_everything_on_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&Store::sqlite_url_in(dir.path()))
+        .await
+        .unwrap();
+    let writer = LogWriter::start(store.clone());
+    for i in 0..5_000 {
+        writer.record(record(i));
+    }
+    writer.shutdown().await;
+    assert_eq!(
+        writer
+            .stats()
+            .written
+            .load(std::sync::atomic::Ordering::Relaxed),
+        5_000
+    );
+    assert_eq!(
+        writer
+            .stats()
+            .dropped
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+    let rows = store
+        .query_logs(&LogQuery {
+            limit: Some(10_000),
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 5_000);
+    // Records after shutdown are refused, not lost silently.
+    writer.record(record(9_999));
+    assert_eq!(
+        writer
+            .stats()
+            .dropped
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+}
+
+#[test]
+fn urls_are_redacted() {
+    assert_eq!(
+        redact("postgres://user:secret@db:5432/x"),
+        "postgres://user:***@db:5432/x"
+    );
+    assert_eq!(redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+}
+
+#[tokio::test]
+async fn unsupported_url_is_refused() {
+    let error = Store::open("mysql://x@y/z").await.unwrap_err();
+    assert!(error.to_string().contains("unsupported"), "{error}");
+}
