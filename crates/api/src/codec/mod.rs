@@ -31,6 +31,18 @@ pub enum Wire {
     Gemini,
 }
 
+impl Wire {
+    /// The error dialect of this wire's own clients, when it has a front
+    /// door (an upstream error is relayed verbatim to such a client).
+    pub fn dialect(self) -> Option<Dialect> {
+        match self {
+            Wire::OpenAi => Some(Dialect::OpenAi),
+            Wire::Anthropic => Some(Dialect::Anthropic),
+            Wire::Gemini => Some(Dialect::Google),
+        }
+    }
+}
+
 /// The dialect a client speaks at a front door.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Front {

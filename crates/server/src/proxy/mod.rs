@@ -22,7 +22,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use switchboard_api::codec::{self, EncodeOptions, Front, Wire};
 use switchboard_api::openai::{InspectedRequest, Operation, inspect_request};
-use switchboard_api::{ApiError, Dialect, ErrorKind, TokenUsage};
+use switchboard_api::{ApiError, ErrorKind, TokenUsage};
 use switchboard_providers::Endpoint;
 use switchboard_providers::body::SegmentedBody;
 use switchboard_router::Deployment;
@@ -414,19 +414,12 @@ async fn upstream_failure(
     let raw = passthrough
         && serde_json::from_slice::<serde_json::Value>(&bytes)
             .is_ok_and(|v| v.get("error").is_some());
-    Failure::upstream(
-        error,
-        &parts.headers,
-        raw.then(|| (dialect_of(wire), bytes)),
-    )
-}
-
-fn dialect_of(wire: Wire) -> Dialect {
-    match wire {
-        Wire::OpenAi => Dialect::OpenAi,
-        Wire::Anthropic => Dialect::Anthropic,
-        Wire::Gemini => Dialect::Google,
-    }
+    let raw = if raw {
+        wire.dialect().map(|dialect| (dialect, bytes))
+    } else {
+        None
+    };
+    Failure::upstream(error, &parts.headers, raw)
 }
 
 /// Status, relayed upstream headers, request id and deployment id.
