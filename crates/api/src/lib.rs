@@ -4,8 +4,11 @@
 //! bytes on the wire, kept testable in isolation (DESIGN.md §2, §3).
 
 pub mod anthropic;
+pub mod bedrock;
 pub mod codec;
+pub mod cohere;
 pub mod error;
+pub mod eventstream;
 pub mod gemini;
 pub mod openai;
 pub mod sse;

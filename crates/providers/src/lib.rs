@@ -7,9 +7,11 @@
 mod adapter;
 mod anthropic;
 mod azure;
+mod bedrock;
 pub mod body;
 pub mod catalog;
 pub mod client;
+mod cohere;
 mod gemini;
 mod headers;
 mod openai_compatible;
@@ -21,6 +23,7 @@ pub use adapter::{Adapter, Authorize, Endpoint, ProviderError};
 pub use anthropic::Anthropic;
 pub use azure::Azure;
 pub use catalog::{AuthStyle, CatalogEntry, StreamUsage};
+pub use cohere::{Cohere, rerank_endpoint};
 pub use gemini::Gemini;
 pub use openai_compatible::OpenAiCompatible;
 use serde_json::Value;
@@ -30,6 +33,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("text-completion-openai", "openai"),
     ("azure_text", "azure"),
     ("vllm", "hosted_vllm"),
+    ("cohere_chat", "cohere"),
 ];
 
 /// The settings of one deployment that decide how to reach its provider
@@ -76,6 +80,18 @@ const NATIVE: &[Native] = &[
         about: "Google AI Studio Gemini API (generativelanguage.googleapis.com/v1beta)",
         key_env: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
         base_env: &["GEMINI_API_BASE"],
+    },
+    Native {
+        name: "cohere",
+        about: "Cohere v2 API: chat, embed, rerank (https://api.cohere.com)",
+        key_env: &["COHERE_API_KEY", "CO_API_KEY"],
+        base_env: &["COHERE_API_BASE"],
+    },
+    Native {
+        name: "bedrock",
+        about: "Amazon Bedrock Converse API (SigV4 from AWS keys or profiles, or a Bedrock API key)",
+        key_env: &["AWS_BEARER_TOKEN_BEDROCK", "AWS_ACCESS_KEY_ID"],
+        base_env: &["AWS_BEDROCK_RUNTIME_ENDPOINT"],
     },
     Native {
         name: "azure",
@@ -176,6 +192,12 @@ pub fn build_adapter(
                 params.upstream_model,
             )?))
         }
+        "cohere" => {
+            let (base, key) = native_base_and_key("cohere", cohere::DEFAULT_BASE, params, context);
+            let headers = headers::base_headers(AuthStyle::Bearer, key.as_deref(), params.extra)?;
+            Ok(Arc::new(Cohere::new(&base, headers)?))
+        }
+        "bedrock" => bedrock::build(params, context),
         "mock" => {
             let base = params.api_base.or(context.mock_base_url).ok_or_else(|| {
                 ProviderError::MissingApiBase("mock".into(), "run with zero config".into())

@@ -29,6 +29,10 @@ pub enum Wire {
     Anthropic,
     /// Gemini `generateContent` (AI Studio and Vertex AI).
     Gemini,
+    /// Cohere v2 chat.
+    Cohere,
+    /// Amazon Bedrock Converse (and InvokeModel for embeddings).
+    Bedrock,
 }
 
 impl Wire {
@@ -39,6 +43,8 @@ impl Wire {
             Wire::OpenAi => Some(Dialect::OpenAi),
             Wire::Anthropic => Some(Dialect::Anthropic),
             Wire::Gemini => Some(Dialect::Google),
+            Wire::Cohere => None,
+            Wire::Bedrock => None,
         }
     }
 }
@@ -104,6 +110,42 @@ pub struct UpstreamEvent<'a> {
     pub data: &'a [u8],
 }
 
+/// How an upstream stream is cut into events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Server-sent events (`text/event-stream`).
+    Sse,
+    /// AWS event stream binary messages (`application/vnd.amazon.eventstream`,
+    /// Bedrock); see [`crate::eventstream`].
+    AwsEventStream,
+}
+
+/// An OpenAI embeddings response made from an upstream's answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbeddingsResponse {
+    /// The `/v1/embeddings` response body.
+    pub body: Vec<u8>,
+    pub usage: Option<TokenUsage>,
+}
+
+/// Embeddings through a wire whose format differs from OpenAI's.
+pub trait EmbeddingsCodec: Send + Sync {
+    /// The upstream request bodies for an OpenAI embeddings request (`body`
+    /// as the client sent it), sent in order: one for batch APIs (Gemini's
+    /// `batchEmbedContents`, Cohere), one per input for APIs that embed one
+    /// text per call (Titan).
+    fn encode(&self, body: &[u8], model: &str) -> Result<Vec<Vec<u8>>, ApiError>;
+
+    /// The upstream's answers, in request order, as one OpenAI response
+    /// (`body` is the client's request again, for `encoding_format`).
+    fn decode(
+        &self,
+        body: &[u8],
+        answers: &[bytes::Bytes],
+        model: &str,
+    ) -> Result<EmbeddingsResponse, ApiError>;
+}
+
 /// The client side of a translation.
 pub trait FrontCodec: Send + Sync {
     /// Decodes the client's request. `path_model` is the model named by the
@@ -164,6 +206,16 @@ pub trait WireCodec: Send + Sync {
     /// A side parser for an untranslated stream in this wire format.
     /// `strip_usage`: the gateway asked for usage the client did not.
     fn stream_observer(&self, strip_usage: bool) -> Box<dyn StreamObserver>;
+
+    /// How this wire's streams are framed.
+    fn framing(&self) -> Framing {
+        Framing::Sse
+    }
+
+    /// Embeddings translation, when the wire has one.
+    fn embeddings(&self) -> Option<&dyn EmbeddingsCodec> {
+        None
+    }
 }
 
 /// Turns upstream stream events into OpenAI chunks.
@@ -190,6 +242,8 @@ pub fn wire(wire: Wire) -> &'static dyn WireCodec {
         Wire::OpenAi => &openai::OpenAiWire,
         Wire::Anthropic => &anthropic::AnthropicWire,
         Wire::Gemini => &gemini::GeminiWire,
+        Wire::Cohere => &crate::cohere::CohereWire,
+        Wire::Bedrock => &crate::bedrock::BedrockWire,
     }
 }
 

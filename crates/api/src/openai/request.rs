@@ -25,6 +25,9 @@ pub struct InspectedRequest {
     pub client_wants_usage: bool,
     /// The end-user id (`user`), which names a customer for budgets.
     pub user: Option<String>,
+    /// The output limit the client set (`max_tokens` or
+    /// `max_completion_tokens`), for budget reservations.
+    pub max_tokens: Option<u64>,
     model_span: Range<usize>,
     stream_options: Option<StreamOptions>,
     /// Offset just after the body's opening `{`.
@@ -50,6 +53,10 @@ struct Probe<'a> {
     stream_options: Option<&'a RawValue>,
     #[serde(default)]
     user: Option<String>,
+    #[serde(default)]
+    max_tokens: Option<u64>,
+    #[serde(default)]
+    max_completion_tokens: Option<u64>,
     #[serde(borrow, default, deserialize_with = "raw_including_null")]
     messages: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "raw_including_null")]
@@ -145,6 +152,7 @@ pub fn inspect_request(operation: Operation, body: &[u8]) -> Result<InspectedReq
         stream,
         client_wants_usage,
         user: probe.user,
+        max_tokens: probe.max_completion_tokens.or(probe.max_tokens),
         model_span: span_of(body, raw_model),
         stream_options,
         fields_start,
