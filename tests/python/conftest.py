@@ -90,6 +90,30 @@ model_list:
     litellm_params:
       model: openai/mock-embed
       api_base: {mock_url}/v1
+  - model_name: claude
+    litellm_params:
+      model: anthropic/claude-mock
+      api_base: {mock_url}
+      api_key: sk-ant-upstream
+  - model_name: gemini
+    litellm_params:
+      model: gemini/gemini-mock
+      api_base: {mock_url}/v1beta
+      api_key: g-upstream
+  - model_name: bedrock
+    litellm_params:
+      model: bedrock/anthropic.claude-mock-v1:0
+      api_base: {mock_url}
+      aws_access_key_id: AKIDEXAMPLE
+      aws_secret_access_key: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+      aws_region_name: us-east-1
+  - model_name: cohere
+    litellm_params:
+      model: cohere/command-mock
+      api_base: {mock_url}
+      api_key: co-upstream
+litellm_settings:
+  drop_params: true
 general_settings:
   master_key: {MASTER_KEY}
 """

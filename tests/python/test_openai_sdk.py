@@ -121,9 +121,46 @@ def test_legacy_completions(client):
     assert result.choices[0].finish_reason == "length"
 
 
+@pytest.mark.parametrize("model", ["claude", "gemini", "bedrock", "cohere"])
+def test_every_native_provider(client, model):
+    whole = client.chat.completions.create(model=model, messages=QUESTION)
+    assert "gateway" in whole.choices[0].message.content
+    assert whole.usage.completion_tokens > 0
+    chunks = list(
+        client.chat.completions.create(
+            model=model,
+            messages=QUESTION,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "gateway" in text
+    assert chunks[-1].usage.completion_tokens > 0
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "lookup",
+                "parameters": {"type": "object", "properties": {"query": {"type": "string"}}},
+            },
+        }
+    ]
+    stream = client.chat.completions.create(model=model, messages=QUESTION, tools=tools, stream=True)
+    arguments, finish = "", None
+    for chunk in stream:
+        if not chunk.choices:
+            continue
+        for call in chunk.choices[0].delta.tool_calls or []:
+            arguments += call.function.arguments or ""
+        finish = chunk.choices[0].finish_reason or finish
+    assert finish == "tool_calls"
+    assert json.loads(arguments) == {"query": "mock"}
+
+
 def test_models(client):
     ids = [m.id for m in client.models.list()]
-    assert ids == ["embed", "gpt"]
+    assert ids == ["bedrock", "claude", "cohere", "embed", "gemini", "gpt"]
     assert client.models.retrieve("gpt").id == "gpt"
 
 

@@ -3,15 +3,63 @@
 use http::HeaderMap;
 use subtle::ConstantTimeEq;
 use switchboard_api::{ApiError, ErrorKind};
+use switchboard_governance::entities::UserRole;
+use switchboard_governance::{Caller, Registry, secret, time};
 
+use crate::failure::Failure;
 use crate::runtime::Runtime;
 
-/// The caller, as far as the gateway knows it. Virtual keys, users and teams
-/// join here as governance lands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The caller, as far as the gateway knows it.
+#[derive(Debug, Clone)]
 pub enum Principal {
     /// The proxy admin's master key.
     MasterKey,
+    /// A virtual key and the user, team and organization behind it.
+    Key(Caller),
+}
+
+impl Principal {
+    /// The role that decides what the caller may do on admin routes: the
+    /// master key is the proxy admin; a key has its user's role.
+    pub fn role(&self) -> UserRole {
+        match self {
+            Principal::MasterKey => UserRole::ProxyAdmin,
+            Principal::Key(caller) => caller
+                .user
+                .as_ref()
+                .map_or(UserRole::InternalUser, |user| user.doc().user_role),
+        }
+    }
+
+    /// The user behind the caller, if any.
+    pub fn user_id(&self) -> Option<String> {
+        match self {
+            Principal::MasterKey => None,
+            Principal::Key(caller) => caller.key.doc().user_id.clone(),
+        }
+    }
+
+    /// How the audit log names the caller.
+    pub fn actor(&self) -> String {
+        match self {
+            Principal::MasterKey => "master_key".into(),
+            Principal::Key(caller) => {
+                let key = caller.key.doc();
+                match (&key.user_id, &key.key_alias) {
+                    (Some(user), _) => format!("user:{user}"),
+                    (None, Some(alias)) => format!("key:{alias}"),
+                    (None, None) => format!("key:{}", key.key_name),
+                }
+            }
+        }
+    }
+
+    pub fn caller(&self) -> Option<&Caller> {
+        match self {
+            Principal::MasterKey => None,
+            Principal::Key(caller) => Some(caller),
+        }
+    }
 }
 
 /// The headers a client SDK may carry its key in: OpenAI's and most SDKs'
@@ -41,22 +89,26 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
 /// used when no header carries one.
 pub fn authenticate(
     runtime: &Runtime,
+    registry: &Registry,
     headers: &HeaderMap,
     query_key: Option<&str>,
-) -> Result<Principal, ApiError> {
+) -> Result<Principal, Failure> {
     let key = presented_key(headers)
         .or(query_key)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| {
-        ApiError::new(
-            ErrorKind::Authentication,
-            "Missing API key: pass it as `Authorization: Bearer <key>` (or the `api-key` / `x-api-key` header).",
-        )
-    })?;
+            Failure::from(ApiError::new(
+                ErrorKind::Authentication,
+                "Missing API key: pass it as `Authorization: Bearer <key>` (or the `api-key` / `x-api-key` header).",
+            ))
+        })?;
     if bool::from(key.as_bytes().ct_eq(runtime.master_key.as_bytes())) {
         return Ok(Principal::MasterKey);
     }
-    Err(ApiError::new(ErrorKind::Authentication, "Invalid API key.").with_code("invalid_api_key"))
+    registry
+        .caller(&secret::hash(key), time::now_ms())
+        .map(Principal::Key)
+        .map_err(Failure::from_denial)
 }
 
 #[cfg(test)]

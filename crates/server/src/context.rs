@@ -5,6 +5,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::{HeaderMap, HeaderValue};
 use switchboard_store::LogRecord;
 
+use crate::accounting::Ledger;
+use crate::auth::Principal;
+
 /// Request id header, echoed or created.
 pub const REQUEST_ID: &str = "x-request-id";
 /// Time the gateway itself spent, in milliseconds: total time to the response
@@ -18,11 +21,12 @@ pub struct RequestContext {
     pub started: Instant,
     /// Time spent waiting for upstream response headers.
     pub upstream_wait: Duration,
-    /// Set by the auth phase: only authenticated requests are logged, so
+    /// Set by the auth phase. Only authenticated requests are logged, so
     /// that anonymous traffic cannot fill the log store.
-    pub authenticated: bool,
-    /// The request's log record, filled in by each phase as it learns more.
-    pub record: LogRecord,
+    pub principal: Option<Principal>,
+    /// The request's log record, admission and pricing, filled in by each
+    /// phase as it learns more.
+    pub ledger: Ledger,
 }
 
 impl RequestContext {
@@ -46,8 +50,11 @@ impl RequestContext {
             request_id,
             started,
             upstream_wait: Duration::ZERO,
-            authenticated: false,
-            record,
+            principal: None,
+            ledger: Ledger {
+                record,
+                ..Ledger::default()
+            },
         }
     }
 
@@ -63,6 +70,16 @@ impl RequestContext {
 
     pub fn id(&self) -> &str {
         self.request_id.to_str().unwrap_or_default()
+    }
+
+    /// The record of the request's log entry.
+    pub fn record(&mut self) -> &mut LogRecord {
+        &mut self.ledger.record
+    }
+
+    /// Takes the ledger for accounting (once).
+    pub fn take_ledger(&mut self) -> Ledger {
+        std::mem::take(&mut self.ledger)
     }
 }
 
@@ -80,7 +97,7 @@ fn is_reasonable_id(value: &HeaderValue) -> bool {
 
 /// A random UUID (v4) as text. Ids need uniqueness, not secrecy, so a fast
 /// thread-local generator is used instead of a syscall per request.
-fn uuid_text() -> String {
+pub(crate) fn uuid_text() -> String {
     let bytes = fastrand::u128(..).to_le_bytes();
     let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
     let mut buffer = uuid::Uuid::encode_buffer();
@@ -101,8 +118,8 @@ mod tests {
         headers.insert(REQUEST_ID, HeaderValue::from_static("abc-123"));
         let ctx = RequestContext::start(&headers, "/x", "chat_completions");
         assert_eq!(ctx.id(), "abc-123");
-        assert_eq!(ctx.record.request_id, "abc-123");
-        assert_ne!(ctx.record.id, "abc-123");
+        assert_eq!(ctx.ledger.record.request_id, "abc-123");
+        assert_ne!(ctx.ledger.record.id, "abc-123");
         headers.insert(REQUEST_ID, HeaderValue::from_static("has space"));
         let id = RequestContext::start(&headers, "/x", "c").id().to_string();
         assert_eq!(id.len(), 36);

@@ -5,23 +5,25 @@ use bytes::Bytes;
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use switchboard_api::{ApiError, Dialect, ErrorKind};
+use switchboard_governance::{Denial, DenialReason};
 
 /// A failed request: the error, plus what an upstream error carried that the
 /// client should still see.
 #[derive(Debug)]
 pub struct Failure {
     pub error: ApiError,
-    /// Boxed: most failures are the gateway's own and have none.
-    pub upstream: Option<Box<UpstreamError>>,
+    /// Boxed: most failures have none.
+    pub details: Option<Box<Details>>,
 }
 
-/// What an upstream's error response carried.
+/// What the response carries beyond the error.
 #[derive(Debug)]
-pub struct UpstreamError {
-    /// Kept from an upstream 429/503 so clients back off as told.
+pub struct Details {
+    /// From an upstream 429/503, or a rate limit, so clients back off as
+    /// told.
     pub retry_after: Option<HeaderValue>,
-    /// The upstream's own error body, relayed verbatim when the client speaks
-    /// the upstream's dialect.
+    /// An upstream's own error body, relayed verbatim when the client
+    /// speaks the upstream's dialect.
     pub body: Option<(Dialect, Bytes)>,
 }
 
@@ -29,7 +31,7 @@ impl From<ApiError> for Failure {
     fn from(error: ApiError) -> Failure {
         Failure {
             error,
-            upstream: None,
+            details: None,
         }
     }
 }
@@ -49,10 +51,35 @@ impl Failure {
     ) -> Failure {
         Failure {
             error,
-            upstream: Some(Box::new(UpstreamError {
+            details: Some(Box::new(Details {
                 retry_after: headers.get(RETRY_AFTER).cloned(),
                 body: raw,
             })),
+        }
+    }
+
+    /// A governance refusal: 401 unknown or expired key, 403 blocked or
+    /// model not allowed, 400 budget (as LiteLLM), 429 with `Retry-After`
+    /// for rate and parallel limits.
+    pub fn from_denial(denial: Denial) -> Failure {
+        let kind = match denial.reason {
+            DenialReason::Unauthenticated => ErrorKind::Authentication,
+            DenialReason::Forbidden => ErrorKind::PermissionDenied,
+            DenialReason::Budget => ErrorKind::BudgetExceeded,
+            DenialReason::RateLimited => ErrorKind::RateLimited,
+        };
+        let error = ApiError::new(kind, denial.message).with_code(denial.code);
+        let retry_after = denial
+            .retry_after
+            .and_then(|seconds| HeaderValue::from_str(&seconds.to_string()).ok());
+        Failure {
+            error,
+            details: retry_after.map(|retry_after| {
+                Box::new(Details {
+                    retry_after: Some(retry_after),
+                    body: None,
+                })
+            }),
         }
     }
 
@@ -60,8 +87,8 @@ impl Failure {
     pub fn into_response(self, dialect: Dialect) -> Response {
         let status =
             StatusCode::from_u16(self.error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let (retry_after, upstream_body) = match self.upstream {
-            Some(upstream) => (upstream.retry_after, upstream.body),
+        let (retry_after, upstream_body) = match self.details {
+            Some(details) => (details.retry_after, details.body),
             None => (None, None),
         };
         let body = match upstream_body {

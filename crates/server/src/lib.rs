@@ -12,11 +12,12 @@ pub mod context;
 pub mod failure;
 pub mod front;
 pub mod health;
+pub mod pricing;
+pub mod principals;
 pub mod proxy;
 pub mod relay;
 pub mod runtime;
 pub mod state;
-pub mod timefmt;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -71,11 +72,79 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(front::gemini::model_action),
         );
     }
+    for path in ["/rerank", "/v1/rerank", "/v2/rerank"] {
+        router = router.route(path, post(front::rerank::rerank));
+    }
     router
         .route("/health/liveliness", get(health::liveness))
         .route("/health/liveness", get(health::liveness))
         .route("/health/readiness", get(health::readiness))
         .route("/spend/logs", get(admin::spend::logs))
+        .route("/audit/logs", get(admin::audit::logs))
+        .route("/global/spend/report", get(admin::reports::global))
+        .route("/spend/keys", get(admin::reports::keys))
+        .route("/spend/tags", get(admin::reports::tags))
+        .route("/key/generate", post(admin::keys::generate))
+        .route("/key/info", get(admin::keys::info))
+        .route("/key/list", get(admin::keys::list))
+        .route("/key/update", post(admin::keys::update))
+        .route("/key/delete", post(admin::keys::delete))
+        .route("/key/block", post(admin::keys::block))
+        .route("/key/unblock", post(admin::keys::unblock))
+        .route("/key/regenerate", post(admin::keys::regenerate))
+        .route("/key/{key}/regenerate", post(admin::keys::regenerate_path))
+        .route("/team/new", post(admin::principals::team_new))
+        .route("/team/update", post(admin::principals::team_update))
+        .route("/team/delete", post(admin::principals::team_delete))
+        .route("/team/info", get(admin::principals::team_info))
+        .route("/team/list", get(admin::principals::team_list))
+        .route("/team/block", post(admin::principals::team_block))
+        .route("/team/unblock", post(admin::principals::team_unblock))
+        .route("/team/member_add", post(admin::principals::team_member_add))
+        .route(
+            "/team/member_delete",
+            post(admin::principals::team_member_delete),
+        )
+        .route("/user/new", post(admin::principals::user_new))
+        .route("/user/update", post(admin::principals::user_update))
+        .route("/user/delete", post(admin::principals::user_delete))
+        .route("/user/info", get(admin::principals::user_info))
+        .route("/user/list", get(admin::principals::user_list))
+        .route("/customer/new", post(admin::principals::customer_new))
+        .route("/customer/update", post(admin::principals::customer_update))
+        .route("/customer/delete", post(admin::principals::customer_delete))
+        .route("/customer/info", get(admin::principals::customer_info))
+        .route("/customer/list", get(admin::principals::customer_list))
+        .route("/customer/block", post(admin::principals::customer_block))
+        .route(
+            "/customer/unblock",
+            post(admin::principals::customer_unblock),
+        )
+        .route(
+            "/organization/new",
+            post(admin::principals::organization_new),
+        )
+        .route(
+            "/organization/update",
+            post(admin::principals::organization_update),
+        )
+        .route(
+            "/organization/delete",
+            post(admin::principals::organization_delete),
+        )
+        .route(
+            "/organization/info",
+            get(admin::principals::organization_info),
+        )
+        .route(
+            "/organization/list",
+            get(admin::principals::organization_list),
+        )
+        .route("/budget/new", post(admin::principals::budget_new))
+        .route("/budget/update", post(admin::principals::budget_update))
+        .route("/budget/delete", post(admin::principals::budget_delete))
+        .route("/budget/info", post(admin::principals::budget_info))
+        .route("/budget/list", get(admin::principals::budget_list))
         .fallback(front::openai::not_found)
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::pricing::Prices;
 use switchboard_config::{Config, Environment, LitellmParams, ModelEntry};
 use switchboard_providers::{BuildContext, DeploymentParams, build_adapter, split_model};
 use switchboard_router::{Deployment, DeploymentSettings, RouteTable, UpstreamModel, derive_id};
@@ -33,6 +34,8 @@ pub struct Runtime {
     pub routes: RouteTable,
     pub master_key: String,
     pub limits: Limits,
+    /// What each deployment costs.
+    pub prices: Prices,
     /// Drop parameters a provider does not support instead of refusing the
     /// request (LiteLLM's `drop_params`).
     pub drop_params: bool,
@@ -73,11 +76,13 @@ impl Runtime {
             .or(config.litellm_settings.request_timeout)
             .map(Duration::from_secs_f64);
         let mut deployments = Vec::with_capacity(config.model_list.len());
+        let mut prices = Prices::default();
         for (i, entry) in config.model_list.iter().enumerate() {
             let deployment = build_deployment(entry, &context).map_err(|message| RuntimeError {
                 path: format!("model_list[{i}].litellm_params"),
                 message,
             })?;
+            prices.add(entry, &deployment);
             deployments.push(Arc::new(deployment));
         }
 
@@ -95,6 +100,7 @@ impl Runtime {
             routes: RouteTable::new(deployments),
             master_key: inputs.master_key,
             limits,
+            prices,
             drop_params: config.litellm_settings.drop_params.unwrap_or(false),
             created: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use arc_swap::ArcSwap;
+use switchboard_governance::Registry;
 use switchboard_providers::client::UpstreamClient;
 use switchboard_store::{LogWriter, Store};
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub store: Option<Store>,
     /// The request log writer, unless spend logs are disabled.
     pub logs: Option<LogWriter>,
+    /// Keys, users, teams, ... with their live counters.
+    pub registry: Arc<Registry>,
     draining: AtomicBool,
 }
 
@@ -27,12 +30,14 @@ impl AppState {
         client: UpstreamClient,
         store: Option<Store>,
         logs: Option<LogWriter>,
+        registry: Arc<Registry>,
     ) -> AppState {
         AppState {
             runtime: ArcSwap::from_pointee(runtime),
             client,
             store,
             logs,
+            registry,
             draining: AtomicBool::new(false),
         }
     }

@@ -8,12 +8,16 @@
 
 mod logs;
 mod migrations;
+mod principals;
+mod reports;
 mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 pub use logs::{LogQuery, LogRecord};
+pub use principals::{AuditEntry, AuditQuery, SpendUpdate, StoredPrincipal};
+pub use reports::{GroupBy, ReportRow};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 pub use writer::{LogWriter, WriterStats};

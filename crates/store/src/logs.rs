@@ -147,6 +147,19 @@ impl Store {
             }
             query.execute(&mut *transaction).await?;
         }
+        for record in records {
+            for tag in &record.tags {
+                sqlx::query(
+                    "INSERT INTO request_tags (log_id, tag, started_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (log_id, tag) DO NOTHING",
+                )
+                .bind(record.id.clone())
+                .bind(tag.clone())
+                .bind(record.started_at)
+                .execute(&mut *transaction)
+                .await?;
+            }
+        }
         transaction.commit().await?;
         Ok(())
     }

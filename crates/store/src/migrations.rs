@@ -9,12 +9,26 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::{Backend, StoreError};
 
 /// (version, description, SQLite text, Postgres text).
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "request logs",
-    include_str!("../migrations/sqlite/0001_request_logs.sql"),
-    include_str!("../migrations/postgres/0001_request_logs.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "request logs",
+        include_str!("../migrations/sqlite/0001_request_logs.sql"),
+        include_str!("../migrations/postgres/0001_request_logs.sql"),
+    ),
+    (
+        2,
+        "principals, model spend, audit log",
+        include_str!("../migrations/sqlite/0002_principals.sql"),
+        include_str!("../migrations/postgres/0002_principals.sql"),
+    ),
+    (
+        3,
+        "request tags",
+        include_str!("../migrations/sqlite/0003_request_tags.sql"),
+        include_str!("../migrations/postgres/0003_request_tags.sql"),
+    ),
+];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
     let migrations = MIGRATIONS

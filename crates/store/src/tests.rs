@@ -175,3 +175,182 @@ async fn unsupported_url_is_refused() {
     let error = Store::open("mysql://x@y/z").await.unwrap_err();
     assert!(error.to_string().contains("unsupported"), "{error}");
 }
+
+async fn principals_round_trip(store: &Store) {
+    store
+        .save_principal("key", "h1", r#"{"token":"h1","max_budget":5}"#, 1_000)
+        .await
+        .unwrap();
+    store
+        .save_principal("team", "t1", r#"{"team_id":"t1"}"#, 1_000)
+        .await
+        .unwrap();
+    // A new document keeps the spend.
+    store
+        .apply_spend(&[SpendUpdate {
+            kind: "key".into(),
+            id: "h1".into(),
+            model: None,
+            reset_at: None,
+            delta: 0.25,
+        }])
+        .await
+        .unwrap();
+    store
+        .save_principal("key", "h1", r#"{"token":"h1","max_budget":9}"#, 2_000)
+        .await
+        .unwrap();
+    store
+        .apply_spend(&[
+            SpendUpdate {
+                kind: "key".into(),
+                id: "h1".into(),
+                model: None,
+                reset_at: None,
+                delta: 0.5,
+            },
+            SpendUpdate {
+                kind: "key".into(),
+                id: "h1".into(),
+                model: Some("gpt".into()),
+                reset_at: None,
+                delta: 0.5,
+            },
+            SpendUpdate {
+                kind: "key".into(),
+                id: "h1".into(),
+                model: Some("gpt".into()),
+                reset_at: None,
+                delta: 0.25,
+            },
+            SpendUpdate {
+                kind: "team".into(),
+                id: "t1".into(),
+                model: None,
+                reset_at: Some(99),
+                delta: 0.125,
+            },
+        ])
+        .await
+        .unwrap();
+    // Customers created on first sight do not overwrite an existing document.
+    store
+        .create_principal_if_absent("team", "t1", "{}", 3_000)
+        .await
+        .unwrap();
+    let loaded = store.load_principals().await.unwrap();
+    assert_eq!(loaded.len(), 2);
+    let key = loaded.iter().find(|p| p.kind == "key").unwrap();
+    assert_eq!(key.doc, r#"{"token":"h1","max_budget":9}"#);
+    assert!((key.spend - 0.75).abs() < 1e-12);
+    assert_eq!(key.model_spend, vec![("gpt".to_string(), 0.75, None)]);
+    let team = loaded.iter().find(|p| p.kind == "team").unwrap();
+    assert_eq!((team.spend, team.budget_reset_at), (0.125, Some(99)));
+    assert_eq!(team.doc, r#"{"team_id":"t1"}"#);
+
+    store.delete_principal("key", "h1").await.unwrap();
+    assert_eq!(store.load_principals().await.unwrap().len(), 1);
+
+    for i in 0..3 {
+        store
+            .insert_audit(&AuditEntry {
+                id: format!("a{i}"),
+                at: 10 + i,
+                actor: "master_key".into(),
+                action: "updated".into(),
+                object_type: "team".into(),
+                object_id: format!("t{}", i % 2),
+                before: Some(serde_json::json!({"n": i})),
+                after: None,
+            })
+            .await
+            .unwrap();
+    }
+    let entries = store
+        .query_audit(&AuditQuery {
+            object_id: Some("t0".into()),
+            start_ms: Some(10),
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        ["a2", "a0"]
+    );
+    assert_eq!(entries[1].before, Some(serde_json::json!({"n": 0})));
+}
+
+#[tokio::test]
+async fn sqlite_principals_and_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&Store::sqlite_url_in(dir.path()))
+        .await
+        .unwrap();
+    principals_round_trip(&store).await;
+}
+
+#[tokio::test]
+async fn postgres_principals_and_audit() {
+    let Some(url) = postgres_url().await else {
+        return;
+    };
+    let store = Store::open(&url).await.unwrap();
+    principals_round_trip(&store).await;
+}
+
+async fn reports_sum_the_records(store: &Store) {
+    let records: Vec<LogRecord> = (0..40).map(record).collect();
+    store.insert_logs(&records).await.unwrap();
+    let total: f64 = records.iter().filter_map(|r| r.cost).sum();
+    for group_by in [
+        GroupBy::Key,
+        GroupBy::Model,
+        GroupBy::Day,
+        GroupBy::Provider,
+    ] {
+        let rows = store.spend_report(group_by, 0, i64::MAX).await.unwrap();
+        let spend: f64 = rows.iter().map(|r| r.spend).sum();
+        let requests: i64 = rows.iter().map(|r| r.requests).sum();
+        assert!(
+            (spend - total).abs() < 1e-9,
+            "{group_by:?}: {spend} vs {total}"
+        );
+        assert_eq!(requests, 40);
+    }
+    let by_key = store.spend_report(GroupBy::Key, 0, i64::MAX).await.unwrap();
+    assert_eq!(by_key.len(), 2);
+    assert_eq!(
+        by_key.iter().map(|r| r.input_tokens).sum::<i64>(),
+        (0..40).sum::<i64>()
+    );
+    // Every record has tags a and b.
+    let by_tag = store.spend_report(GroupBy::Tag, 0, i64::MAX).await.unwrap();
+    assert_eq!(
+        by_tag
+            .iter()
+            .map(|r| (r.group.clone().unwrap(), r.requests))
+            .collect::<Vec<_>>(),
+        [("a".to_string(), 40), ("b".to_string(), 40)]
+    );
+    let none = store.spend_report(GroupBy::Key, 0, 1).await.unwrap();
+    assert!(none.is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&Store::sqlite_url_in(dir.path()))
+        .await
+        .unwrap();
+    reports_sum_the_records(&store).await;
+}
+
+#[tokio::test]
+async fn postgres_reports() {
+    let Some(url) = postgres_url().await else {
+        return;
+    };
+    let store = Store::open(&url).await.unwrap();
+    reports_sum_the_records(&store).await;
+}

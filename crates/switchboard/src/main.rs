@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::Parser;
 use switchboard_config::{Config, Environment, Loaded};
 use switchboard_providers::client::{ClientOptions, UpstreamClient};
+use switchboard_server::principals::{self, SpendFlusher};
 use switchboard_server::{AppState, Runtime, RuntimeInputs, discovered_model_list};
 use switchboard_store::{LogWriter, Store};
 
@@ -171,11 +172,22 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     } else {
         Some(LogWriter::start(store.clone()))
     };
+    // Keys, users, teams, ... live in memory; settled spend is written in
+    // batches by the flusher.
+    let registry = Arc::new(
+        principals::load(&store)
+            .await
+            .context("cannot load keys, users and teams from the database")?,
+    );
+    let (spend_events, spend_queue) = tokio::sync::mpsc::unbounded_channel();
+    registry.set_sink(spend_events);
+    let flusher = SpendFlusher::start(store.clone(), spend_queue);
     let state = Arc::new(AppState::new(
         runtime,
         client,
         Some(store.clone()),
         logs.clone(),
+        Arc::clone(&registry),
     ));
 
     if let Some(path) = cli.config.clone() {
@@ -246,7 +258,9 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         move || grace_state.runtime().limits.grace_period,
     )
     .await;
-    // Every request has finished: write the last log records, then close.
+    // Every request has finished: write the last spend and log records,
+    // then close.
+    flusher.shutdown().await;
     if let Some(logs) = logs {
         logs.shutdown().await;
     }

@@ -3,20 +3,18 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::HeaderMap;
 use serde::Serialize;
 use serde_json::Value;
 use switchboard_api::{ApiError, ErrorKind};
 use switchboard_store::{LogQuery, LogRecord};
 
-use crate::admin::{no_database, require_admin};
-use crate::context::RequestContext;
-use crate::front::openai::error_response;
+use crate::admin::Admin;
+use crate::failure::Failure;
 use crate::state::AppState;
-use crate::timefmt::{format_ms, parse_date_ms};
+use switchboard_governance::time::{format_ms, parse_date_ms};
 
 /// One row, with LiteLLM's field names (so scripts written against LiteLLM's
 /// `/spend/logs` keep working) and switchboard's timing details.
@@ -101,32 +99,37 @@ pub async fn logs(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let runtime = state.runtime();
-    if let Err(denied) = require_admin(&runtime, &headers) {
-        return *denied;
-    }
-    let ctx = RequestContext::start(&headers, "/spend/logs", "admin");
-    let Some(store) = &state.store else {
-        return error_response(no_database().into(), &ctx);
+    let admin = match Admin::start(state, &headers, "/spend/logs") {
+        Ok(admin) => admin,
+        Err(denied) => return *denied,
     };
-    let query = match log_query(&params) {
-        Ok(query) => query,
-        Err(error) => return error_response(error.into(), &ctx),
-    };
-    match store.query_logs(&query).await {
-        Ok(records) => {
-            let rows: Vec<SpendLogRow> = records.into_iter().map(SpendLogRow::from).collect();
-            Json(rows).into_response()
+    let result = async {
+        let store = admin.store()?;
+        let mut query = log_query(&params)?;
+        // Users see their own requests only.
+        if !admin.reads_everything() {
+            match admin.user_id() {
+                Some(user) => query.user_id = Some(user),
+                None => {
+                    let own = admin.principal.caller().map(|c| c.key.doc().token.clone());
+                    query.key_hash = own;
+                }
+            }
         }
-        Err(error) => {
+        let records = store.query_logs(&query).await.map_err(|error| {
             tracing::error!(%error, "spend log query failed");
-            let error = ApiError::new(ErrorKind::Internal, "the log query failed");
-            error_response(error.into(), &ctx)
-        }
+            Failure::from(ApiError::new(ErrorKind::Internal, "the log query failed"))
+        })?;
+        Ok(records
+            .into_iter()
+            .map(SpendLogRow::from)
+            .collect::<Vec<_>>())
     }
+    .await;
+    admin.respond(result)
 }
 
-fn log_query(params: &HashMap<String, String>) -> Result<LogQuery, ApiError> {
+fn log_query(params: &HashMap<String, String>) -> Result<LogQuery, Failure> {
     let date = |name: &str| -> Result<Option<i64>, ApiError> {
         params
             .get(name)
@@ -152,9 +155,11 @@ fn log_query(params: &HashMap<String, String>) -> Result<LogQuery, ApiError> {
         None => None,
     };
     Ok(LogQuery {
-        start_ms: date("start_date")?,
+        start_ms: date("start_date").map_err(Failure::from)?,
         // The end date is inclusive: up to the end of that day.
-        end_ms: date("end_date")?.map(|start_of_day| start_of_day + 86_400_000),
+        end_ms: date("end_date")
+            .map_err(Failure::from)?
+            .map(|start_of_day| start_of_day + 86_400_000),
         request_id: params.get("request_id").cloned(),
         key_hash: params.get("api_key").cloned(),
         user_id: params.get("user_id").cloned(),

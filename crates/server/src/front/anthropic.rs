@@ -38,8 +38,8 @@ pub async fn count_tokens(State(state): State<Arc<AppState>>, request: Request) 
         "count_tokens",
     );
     let runtime = state.runtime();
-    if let Err(error) = authenticate(&runtime, request.headers(), None) {
-        return error_response(error.into(), &ctx, Dialect::Anthropic);
+    if let Err(failure) = authenticate(&runtime, &state.registry, request.headers(), None) {
+        return error_response(failure, &ctx, Dialect::Anthropic);
     }
     let (parts, body) = request.into_parts();
     let body = match read_body(&parts.headers, body, runtime.limits.max_body_bytes).await {

@@ -68,8 +68,8 @@ async fn count_tokens(
 ) -> Response {
     let ctx = RequestContext::start(request.headers(), request.uri().path(), "count_tokens");
     let runtime = state.runtime();
-    if let Err(error) = authenticate(&runtime, request.headers(), query_key) {
-        return error_response(error.into(), &ctx, Dialect::Google);
+    if let Err(failure) = authenticate(&runtime, &state.registry, request.headers(), query_key) {
+        return error_response(failure, &ctx, Dialect::Google);
     }
     if runtime.routes.resolve(model).is_none() {
         let error = ApiError::new(ErrorKind::NotFound, format!("models/{model} is not found"));

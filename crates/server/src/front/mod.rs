@@ -4,6 +4,7 @@
 pub mod anthropic;
 pub mod gemini;
 pub mod openai;
+pub mod rerank;
 
 use std::sync::Arc;
 
@@ -17,8 +18,8 @@ use switchboard_api::codec::Front;
 use switchboard_api::openai::Operation;
 use switchboard_api::{ApiError, Dialect, ErrorKind};
 
-use crate::accounting::{self, Completion};
-use crate::auth::authenticate;
+use crate::accounting::Completion;
+use crate::auth::{Principal, authenticate};
 use crate::context::{OVERHEAD, REQUEST_ID, RequestContext};
 use crate::failure::Failure;
 use crate::proxy::{self, FrontRequest};
@@ -46,8 +47,13 @@ pub async fn handle(state: Arc<AppState>, request: Request, door: Door) -> Respo
     let mut ctx = RequestContext::start(request.headers(), request.uri().path(), call_type);
     let runtime = state.runtime();
     let result = async {
-        authenticate(&runtime, request.headers(), door.query_key.as_deref())?;
-        ctx.authenticated = true;
+        admit_caller(
+            &state,
+            &runtime,
+            &mut ctx,
+            request.headers(),
+            door.query_key.as_deref(),
+        )?;
         let (parts, body) = request.into_parts();
         let body = read_body(&parts.headers, body, runtime.limits.max_body_bytes).await?;
         let front_request = FrontRequest {
@@ -62,25 +68,87 @@ pub async fn handle(state: Arc<AppState>, request: Request, door: Door) -> Respo
     .await;
     match result {
         Ok(response) => response,
-        Err(failure) => {
-            if ctx.authenticated {
-                let completion = Completion {
-                    status: failure.error.status,
-                    error: Some(failure.error.message.clone()),
-                    ..Completion::default()
-                };
-                let record = std::mem::take(&mut ctx.record);
-                accounting::finish(
-                    state.logs.as_ref(),
-                    record,
-                    ctx.started,
-                    ctx.overhead(),
-                    completion,
+        Err(failure) => fail(&mut ctx, failure, door.front.dialect()),
+    }
+}
+
+/// Authenticates a front door's caller and notes who it is on the request.
+pub fn admit_caller(
+    state: &AppState,
+    runtime: &crate::runtime::Runtime,
+    ctx: &mut RequestContext,
+    headers: &HeaderMap,
+    query_key: Option<&str>,
+) -> Result<(), Failure> {
+    let principal = authenticate(runtime, &state.registry, headers, query_key)?;
+    identify(ctx, &principal);
+    ctx.record().tags = tags(&principal, headers);
+    ctx.principal = Some(principal);
+    ctx.ledger.writer = state.logs.clone();
+    Ok(())
+}
+
+/// The failure path of a door: an authenticated request is still logged,
+/// then the error goes out in the door's dialect.
+pub fn fail(ctx: &mut RequestContext, failure: Failure, dialect: Dialect) -> Response {
+    if ctx.principal.is_some() {
+        let completion = Completion {
+            status: failure.error.status,
+            error: Some(failure.error.message.clone()),
+            ..Completion::default()
+        };
+        let overhead = ctx.overhead();
+        ctx.take_ledger().close(ctx.started, overhead, completion);
+    }
+    error_response(failure, ctx, dialect)
+}
+
+/// The request's tags, for spend by tag: the key's and its team's, and the
+/// ones the client sent in LiteLLM's `x-litellm-tags` header.
+fn tags(principal: &Principal, headers: &HeaderMap) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    if let Some(caller) = principal.caller() {
+        tags.extend(caller.key.doc().tags.iter().cloned());
+        if let Some(team) = &caller.team {
+            let team = team.doc();
+            if let Some(serde_json::Value::Array(team_tags)) = team.metadata.get("tags") {
+                tags.extend(
+                    team_tags
+                        .iter()
+                        .filter_map(|t| t.as_str().map(str::to_string)),
                 );
             }
-            error_response(failure, &ctx, door.front.dialect())
         }
     }
+    if let Some(header) = headers.get("x-litellm-tags").and_then(|v| v.to_str().ok()) {
+        tags.extend(
+            header
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+        );
+    }
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// Puts who is calling on the request's log record.
+fn identify(ctx: &mut RequestContext, principal: &Principal) {
+    let Some(caller) = principal.caller() else {
+        return;
+    };
+    let key = caller.key.doc();
+    let record = ctx.record();
+    record.key_hash = Some(key.token.clone());
+    record.key_alias = key.key_alias.clone();
+    record.user_id = key.user_id.clone();
+    record.team_id = key.team_id.clone();
+    record.organization_id = caller
+        .organization
+        .as_ref()
+        .map(|o| o.doc().organization_id.clone());
 }
 
 /// An error in `dialect`'s shape with the request's id and overhead headers.

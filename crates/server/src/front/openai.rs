@@ -72,8 +72,8 @@ fn model_object<'a>(runtime: &'a Runtime, name: &'a str, owned_by: &'a str) -> M
 pub async fn list_models(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let ctx = RequestContext::start(request.headers(), "/v1/models", "models");
     let runtime = state.runtime();
-    if let Err(error) = authenticate(&runtime, request.headers(), None) {
-        return error_response(error.into(), &ctx);
+    if let Err(failure) = authenticate(&runtime, &state.registry, request.headers(), None) {
+        return error_response(failure, &ctx);
     }
     let data = runtime
         .routes
@@ -104,8 +104,8 @@ pub async fn get_model(
 ) -> Response {
     let ctx = RequestContext::start(request.headers(), "/v1/models", "models");
     let runtime = state.runtime();
-    if let Err(error) = authenticate(&runtime, request.headers(), None) {
-        return error_response(error.into(), &ctx);
+    if let Err(failure) = authenticate(&runtime, &state.registry, request.headers(), None) {
+        return error_response(failure, &ctx);
     }
     let Some(route) = runtime.routes.resolve(&model) else {
         let error = ApiError::new(

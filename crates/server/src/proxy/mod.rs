@@ -7,6 +7,7 @@
 //! through [`translate`]. Which one is decided by comparing the front
 //! door's dialect with the deployment adapter's wire format, nowhere else.
 
+mod embeddings;
 mod passthrough;
 mod translate;
 
@@ -27,7 +28,7 @@ use switchboard_providers::Endpoint;
 use switchboard_providers::body::SegmentedBody;
 use switchboard_router::Deployment;
 
-use crate::accounting::{self, Completion};
+use crate::accounting::{Completion, Pricing};
 use crate::context::{OVERHEAD, REQUEST_ID, RequestContext};
 use crate::failure::Failure;
 use crate::relay::{OnFinish, StreamOutcome, StreamRelay, StreamTransform};
@@ -36,6 +37,8 @@ use crate::state::AppState;
 
 /// Header naming the deployment that served the request (LiteLLM's name).
 const MODEL_ID: HeaderName = HeaderName::from_static("x-litellm-model-id");
+/// The request's cost in USD (LiteLLM's name), on complete responses.
+const RESPONSE_COST: HeaderName = HeaderName::from_static("x-litellm-response-cost");
 /// Upstream error bodies are read up to this size; more is not a message.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Upstream headers relayed to the client: rate-limit state is the client's
@@ -84,12 +87,28 @@ pub async fn forward(
     request: FrontRequest,
 ) -> Result<Response, Failure> {
     let probe = inspect(&request)?;
-    ctx.record.model = probe.model.clone();
-    ctx.record.stream = probe.stream;
-    if let Some(inspected) = &probe.inspected {
-        ctx.record.end_user = inspected.user.clone();
-    }
-    let routed = route(runtime, &probe.model, ctx)?;
+    ctx.record().model = probe.model.clone();
+    ctx.record().stream = probe.stream;
+    let customer = probe.inspected.as_ref().and_then(|i| i.user.clone());
+    ctx.record().end_user = customer.clone();
+    // A key's `aliases` rename models before routing.
+    let caller = ctx.principal.as_ref().and_then(|p| p.caller()).cloned();
+    let model = caller
+        .as_ref()
+        .and_then(|c| c.alias(&probe.model))
+        .unwrap_or_else(|| probe.model.clone());
+    let routed = route(runtime, &model, ctx)?;
+    admit(
+        state,
+        runtime,
+        ctx,
+        &request,
+        &probe,
+        &routed,
+        caller.as_ref(),
+        &model,
+        customer,
+    )?;
     let wire = routed.deployment.adapter.wire();
     if wire == request.front.native_wire() {
         forward_passthrough(state, runtime, ctx, &request, probe, &routed).await
@@ -127,6 +146,46 @@ fn inspect(request: &FrontRequest) -> Result<Probe, Failure> {
     }
 }
 
+/// The admission phase: every principal on the path must allow the model
+/// and have budget and rate left; the request's estimated cost is reserved.
+#[allow(clippy::too_many_arguments)]
+fn admit(
+    state: &AppState,
+    runtime: &Arc<Runtime>,
+    ctx: &mut RequestContext,
+    request: &FrontRequest,
+    probe: &Probe,
+    routed: &Routed,
+    caller: Option<&switchboard_governance::Caller>,
+    model: &str,
+    customer: Option<String>,
+) -> Result<(), Failure> {
+    let max_tokens = probe.inspected.as_ref().and_then(|i| i.max_tokens);
+    let estimate = runtime.prices.estimate(
+        &routed.deployment,
+        &routed.upstream_model,
+        request.body.len(),
+        max_tokens,
+    );
+    let admission = state
+        .registry
+        .admit(
+            caller,
+            model,
+            customer.as_deref(),
+            estimate,
+            switchboard_governance::time::now_ms(),
+        )
+        .map_err(Failure::from_denial)?;
+    ctx.ledger.admission = Some(admission);
+    ctx.ledger.pricing = Some(Pricing {
+        runtime: Arc::clone(runtime),
+        deployment: Arc::clone(&routed.deployment),
+        upstream_model: routed.upstream_model.clone(),
+    });
+    Ok(())
+}
+
 /// The route phase: which model group serves the model, and which of its
 /// deployments takes this request.
 fn route(runtime: &Runtime, model: &str, ctx: &mut RequestContext) -> Result<Routed, Failure> {
@@ -148,11 +207,11 @@ fn route(runtime: &Runtime, model: &str, ctx: &mut RequestContext) -> Result<Rou
         .pick()
         .ok_or_else(|| Failure::new(ErrorKind::Unavailable, "no deployment is available"))?;
     let upstream_model = deployment.upstream_model_for(route.captured).into_owned();
-    ctx.record.model_group = Some(route.group.name.clone());
-    ctx.record.deployment_id = Some(deployment.id.clone());
-    ctx.record.provider = Some(deployment.provider().to_string());
-    ctx.record.upstream_model = Some(upstream_model.clone());
-    ctx.record.attempts = 1;
+    ctx.record().model_group = Some(route.group.name.clone());
+    ctx.record().deployment_id = Some(deployment.id.clone());
+    ctx.record().provider = Some(deployment.provider().to_string());
+    ctx.record().upstream_model = Some(upstream_model.clone());
+    ctx.record().attempts = 1;
     Ok(Routed {
         deployment: Arc::clone(deployment),
         upstream_model,
@@ -190,14 +249,14 @@ async fn forward_passthrough(
     let mut builder = response_head(ctx, deployment, &parts.headers);
     if probe.stream {
         let transform = passthrough::Passthrough::new(request.front, strip_usage);
-        return stream_response(state, ctx, builder, body, transform, timeouts.total);
+        return stream_response(ctx, builder, body, transform, timeouts.total);
     }
     let bytes = read_body(ctx, deployment, body, &timeouts).await?;
     let usage = codec::wire(wire).response_usage(&bytes);
     if let Some(headers) = builder.headers_mut() {
         headers.insert(OVERHEAD, ctx.overhead_header());
     }
-    finish_whole(state, ctx, usage);
+    finish_whole(ctx, &mut builder, usage);
     builder
         .body(Body::from(bytes))
         .map_err(|e| Failure::new(ErrorKind::Internal, e.to_string()))
@@ -214,6 +273,11 @@ async fn forward_translated(
     wire: Wire,
 ) -> Result<Response, Failure> {
     let deployment = &routed.deployment;
+    if request.operation == Operation::Embeddings
+        && let Some(embeddings) = codec::wire(wire).embeddings()
+    {
+        return embeddings::forward(state, runtime, ctx, request, routed, wire, embeddings).await;
+    }
     if request.operation != Operation::ChatCompletions {
         let error = ApiError::new(
             ErrorKind::InvalidRequest,
@@ -282,10 +346,11 @@ async fn forward_translated(
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
         }
         let transform = translate::Translate::new(
+            wire_codec.framing(),
             wire_codec.stream_decoder(&routed.upstream_model, created),
             front.stream_encoder(wants_usage),
         );
-        return stream_response(state, ctx, builder, body, transform, timeouts.total);
+        return stream_response(ctx, builder, body, transform, timeouts.total);
     }
     let bytes = read_body(ctx, deployment, body, &timeouts).await?;
     let response = wire_codec.decode_response(&bytes, &routed.upstream_model, created)?;
@@ -295,7 +360,7 @@ async fn forward_translated(
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers.insert(OVERHEAD, ctx.overhead_header());
     }
-    finish_whole(state, ctx, usage);
+    finish_whole(ctx, &mut builder, usage);
     builder
         .body(Body::from(encoded))
         .map_err(|e| Failure::new(ErrorKind::Internal, e.to_string()))
@@ -451,7 +516,6 @@ fn response_head(
 
 /// A streamed response: the relay body, with accounting when it ends.
 fn stream_response<T: StreamTransform + 'static>(
-    state: &AppState,
     ctx: &mut RequestContext,
     mut builder: http::response::Builder,
     upstream: Incoming,
@@ -462,30 +526,26 @@ fn stream_response<T: StreamTransform + 'static>(
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         headers.insert(OVERHEAD, ctx.overhead_header());
     }
-    let relay = StreamRelay::new(
-        upstream,
-        transform,
-        idle_timeout,
-        stream_finished(state, ctx),
-    );
+    let relay = StreamRelay::new(upstream, transform, idle_timeout, stream_finished(ctx));
     builder
         .body(Body::new(relay))
         .map_err(|e| Failure::new(ErrorKind::Internal, e.to_string()))
 }
 
 /// The accounting of a stream, run when the relay ends (or is dropped).
-fn stream_finished(state: &AppState, ctx: &mut RequestContext) -> OnFinish {
-    let writer = state.logs.clone();
-    let record = std::mem::take(&mut ctx.record);
+fn stream_finished(ctx: &mut RequestContext) -> OnFinish {
+    let ledger = ctx.take_ledger();
     let started = ctx.started;
     let overhead = ctx.overhead();
     Box::new(move |outcome: StreamOutcome| {
         if let Some(error) = &outcome.error {
-            tracing::info!(request_id = record.request_id, error, "stream ended early");
+            tracing::info!(
+                request_id = ledger.record.request_id,
+                error,
+                "stream ended early"
+            );
         }
-        accounting::finish(
-            writer.as_ref(),
-            record,
+        ledger.close(
             started,
             overhead,
             Completion {
@@ -498,19 +558,28 @@ fn stream_finished(state: &AppState, ctx: &mut RequestContext) -> OnFinish {
     })
 }
 
-/// The accounting of a complete (non-stream) response.
-fn finish_whole(state: &AppState, ctx: &mut RequestContext, usage: Option<TokenUsage>) {
-    accounting::finish(
-        state.logs.as_ref(),
-        std::mem::take(&mut ctx.record),
+/// The accounting of a complete (non-stream) response; the cost goes in
+/// LiteLLM's `x-litellm-response-cost` header.
+fn finish_whole(
+    ctx: &mut RequestContext,
+    builder: &mut http::response::Builder,
+    usage: Option<TokenUsage>,
+) {
+    let overhead = ctx.overhead();
+    let cost = ctx.take_ledger().close(
         ctx.started,
-        ctx.overhead(),
+        overhead,
         Completion {
             status: 200,
             usage,
             ..Completion::default()
         },
     );
+    if let (Some(cost), Some(headers)) = (cost, builder.headers_mut())
+        && let Ok(value) = HeaderValue::from_str(&cost.to_string())
+    {
+        headers.insert(RESPONSE_COST, value);
+    }
 }
 
 /// Reads a whole upstream body within what is left of the timeout; the
