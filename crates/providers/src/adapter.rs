@@ -58,6 +58,36 @@ pub trait Adapter: Send + Sync + fmt::Debug {
     ) -> Option<Authorize<'a>> {
         None
     }
+
+    /// Whether the provider needs the body changed beyond its wire format
+    /// (Anthropic on Vertex AI: the model moves to the URL and an
+    /// `anthropic_version` joins the body). `false` (the default) keeps the
+    /// passthrough path free of any JSON work.
+    fn adjusts_body(&self) -> bool {
+        false
+    }
+
+    /// The change itself, on the parsed upstream body (both paths).
+    fn adjust_body(&self, _body: &mut serde_json::Map<String, serde_json::Value>) {}
+}
+
+/// Applies an adapter's body adjustment to an encoded body; the body is
+/// returned unchanged when it is not a JSON object.
+pub fn adjusted_body(adapter: &dyn Adapter, segments: Vec<Bytes>) -> Vec<Bytes> {
+    if !adapter.adjusts_body() {
+        return segments;
+    }
+    let joined: Vec<u8> = segments.concat();
+    match serde_json::from_slice::<serde_json::Value>(&joined) {
+        Ok(serde_json::Value::Object(mut body)) => {
+            adapter.adjust_body(&mut body);
+            match serde_json::to_vec(&serde_json::Value::Object(body)) {
+                Ok(bytes) => vec![Bytes::from(bytes)],
+                Err(_) => vec![Bytes::from(joined)],
+            }
+        }
+        _ => vec![Bytes::from(joined)],
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

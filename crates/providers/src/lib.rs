@@ -19,7 +19,7 @@ mod openai_compatible;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use adapter::{Adapter, Authorize, Endpoint, ProviderError};
+pub use adapter::{Adapter, Authorize, Endpoint, ProviderError, adjusted_body};
 pub use anthropic::Anthropic;
 pub use azure::Azure;
 pub use catalog::{AuthStyle, CatalogEntry, StreamUsage};

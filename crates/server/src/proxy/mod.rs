@@ -24,8 +24,8 @@ use hyper::body::Incoming;
 use switchboard_api::codec::{self, EncodeOptions, Front, Wire};
 use switchboard_api::openai::{InspectedRequest, Operation, inspect_request};
 use switchboard_api::{ApiError, ErrorKind, TokenUsage};
-use switchboard_providers::Endpoint;
 use switchboard_providers::body::SegmentedBody;
+use switchboard_providers::{Endpoint, adjusted_body};
 use switchboard_router::Deployment;
 
 use crate::accounting::{Completion, Pricing};
@@ -234,6 +234,7 @@ async fn forward_passthrough(
         &routed.upstream_model,
         deployment.adapter.stream_usage(),
     );
+    let segments = adjusted_body(deployment.adapter.as_ref(), segments);
     let mut timeouts = Timeouts::of(runtime, deployment, probe.stream);
     let endpoint = endpoint(
         deployment,
@@ -334,7 +335,10 @@ async fn forward_translated(
         &routed.upstream_model,
         stream,
     )?;
-    let segments = vec![Bytes::from(encoded.value)];
+    let segments = adjusted_body(
+        deployment.adapter.as_ref(),
+        vec![Bytes::from(encoded.value)],
+    );
     let (parts, body) = send(state, ctx, deployment, &endpoint, segments, &mut timeouts).await?;
     if !parts.status.is_success() {
         return Err(upstream_failure(deployment, wire, false, parts, body, &timeouts).await);
