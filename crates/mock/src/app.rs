@@ -14,7 +14,7 @@ use crate::config::MockConfig;
 use crate::dialect::Dialect;
 use crate::error::ApiError;
 use crate::faults::{Fault, FaultQueue};
-use crate::openai::{Kind, OpenAi, models};
+use crate::openai::{Kind, OpenAi, models, responses};
 use crate::pipeline::{self, error_response, inference};
 use crate::record::{RecordedRequest, Recorder};
 use crate::{anthropic, bedrock, cohere, control, gemini};
@@ -81,8 +81,10 @@ impl MockHandle {
 /// The mock as an axum router, for serving in-process (the gateway's `mock/*` provider), and
 /// the handle that inspects it.
 ///
-/// OpenAI paths are served under `/v1/...` and without the prefix, plus Azure OpenAI's
-/// `/openai/deployments/{deployment}/...?api-version=...` form; then Anthropic
+/// OpenAI paths (chat, completions, embeddings, models, responses) are served under `/v1/...`
+/// and without the prefix, plus Azure OpenAI's
+/// `/openai/deployments/{deployment}/...?api-version=...` and `/openai/responses` forms; then
+/// Anthropic
 /// (`/v1/messages`), Gemini (`/v1beta/models/{model}:{action}`), Vertex AI
 /// (`/v1/projects/{p}/locations/{l}/publishers/{google|anthropic}/models/{model}:{action}`,
 /// `POST /token`), Bedrock (`/model/{id}/converse|converse-stream|invoke`) and Cohere
@@ -102,6 +104,7 @@ pub fn router(config: MockConfig) -> (Router, MockHandle) {
             .route(&format!("{prefix}/chat/completions"), post(chat))
             .route(&format!("{prefix}/completions"), post(completions))
             .route(&format!("{prefix}/embeddings"), post(embeddings))
+            .route(&format!("{prefix}/responses"), post(responses::responses))
             .route(&format!("{prefix}/models"), get(list_models));
     }
     let router = router
@@ -124,6 +127,8 @@ pub fn router(config: MockConfig) -> (Router, MockHandle) {
             "/openai/deployments/{deployment}/embeddings",
             post(azure_embeddings),
         )
+        // Azure's Responses API is not per deployment: the deployment is the body's `model`.
+        .route("/openai/responses", post(responses::azure_responses))
         .route(
             "/__mock/faults",
             post(control::push_faults).delete(control::clear_faults),

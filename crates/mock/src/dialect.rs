@@ -19,6 +19,8 @@ use crate::text::{fnv1a, uuid_like};
 pub(crate) enum Dialect {
     /// `{"error":{"message","type","param","code"}}` (OpenAI, Azure OpenAI).
     OpenAi,
+    /// OpenAI's errors, but in a stream the Responses API's `error` event.
+    OpenAiResponses,
     /// `{"type":"error","error":{"type","message"}}`.
     Anthropic,
     /// `{"error":{"code","message","status"}}` (Gemini, Vertex AI).
@@ -56,7 +58,7 @@ impl Dialect {
         let status = err.status;
         let message = err.message();
         let body = match self {
-            Self::OpenAi => return err.to_bytes(),
+            Self::OpenAi | Self::OpenAiResponses => return err.to_bytes(),
             Self::Anthropic => serde_json::to_vec(&AnthropicError {
                 kind: "error",
                 error: TypedMessage {
@@ -92,13 +94,27 @@ impl Dialect {
         match self {
             Self::Anthropic => StatusCode::from_u16(529).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
             Self::Google | Self::Bedrock => StatusCode::SERVICE_UNAVAILABLE,
-            Self::OpenAi | Self::Cohere | Self::OAuth => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::OpenAi | Self::OpenAiResponses | Self::Cohere | Self::OAuth => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
-    /// The event that reports `err` in the middle of a stream.
-    pub(crate) fn stream_error(self, err: &ApiError) -> serde_json::Result<Bytes> {
+    /// The event that reports `err` in the middle of a stream, as the stream's event number
+    /// `index` (counting from 0).
+    pub(crate) fn stream_error(self, err: &ApiError, index: usize) -> serde_json::Result<Bytes> {
         let (prefix, end): (&[u8], &[u8]) = match self {
+            // What OpenAI's servers send (the SDK's type has the fields at the top level; the
+            // wire nests them, and the Python SDK raises only on the nested form).
+            Self::OpenAiResponses => {
+                let body: serde_json::Value = serde_json::from_slice(&err.to_bytes())?;
+                let event = ResponsesError {
+                    kind: "error",
+                    sequence_number: index,
+                    error: &body["error"],
+                };
+                return named_event("error", &event).map(Bytes::from);
+            }
             Self::OpenAi | Self::OAuth => (b"data: ", b"\n\n"),
             Self::Anthropic => (b"event: error\ndata: ", b"\n\n"),
             Self::Google => (b"data: ", b"\r\n\r\n"),
@@ -125,6 +141,14 @@ impl Dialect {
         event.extend_from_slice(end);
         Ok(Bytes::from(event))
     }
+}
+
+#[derive(Serialize)]
+struct ResponsesError<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    sequence_number: usize,
+    error: &'a serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -247,7 +271,7 @@ mod tests {
 
     #[test]
     fn error_bodies_take_each_providers_shape() {
-        let err = ApiError::injected(StatusCode::TOO_MANY_REQUESTS, None);
+        let err = ApiError::injected(StatusCode::TOO_MANY_REQUESTS, None, None);
         let body = |d: Dialect| String::from_utf8(d.error_body(&err).to_vec()).unwrap();
         assert_eq!(
             body(Dialect::Anthropic),

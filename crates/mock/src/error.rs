@@ -8,6 +8,8 @@ use bytes::Bytes;
 use http::StatusCode;
 use serde::Serialize;
 
+use crate::faults::ErrorReason;
+
 /// An error response, before serialization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ApiError {
@@ -63,19 +65,37 @@ impl ApiError {
         &self.message
     }
 
-    /// An error asked for by a fault, typed the way OpenAI types that status.
-    pub(crate) fn injected(status: StatusCode, retry_after: Option<u64>) -> Self {
+    /// An error asked for by a fault, typed the way OpenAI types that status
+    /// (and worded the way OpenAI words `reason`, when given).
+    pub(crate) fn injected(
+        status: StatusCode,
+        retry_after: Option<u64>,
+        reason: Option<ErrorReason>,
+    ) -> Self {
         let (kind, code) = match status.as_u16() {
             401 => ("invalid_request_error", Some("invalid_api_key")),
             429 => ("requests", Some("rate_limit_exceeded")),
             s if s >= 500 => ("server_error", None),
             _ => ("invalid_request_error", None),
         };
+        let (code, message): (Option<&'static str>, &'static str) = match reason {
+            None => (code, "mock injected error"),
+            Some(ErrorReason::ContextLength) => (
+                Some("context_length_exceeded"),
+                "This model's maximum context length is 8192 tokens. However, your messages \
+                 resulted in 9000 tokens. Please reduce the length of the messages.",
+            ),
+            Some(ErrorReason::ContentPolicy) => (
+                Some("content_policy_violation"),
+                "Your request was rejected as a result of our safety system. Your prompt may \
+                 contain text that is not allowed by our safety system.",
+            ),
+        };
         Self {
             kind,
             code,
             retry_after,
-            ..Self::new(status, "mock injected error")
+            ..Self::new(status, message)
         }
     }
 
@@ -172,12 +192,12 @@ mod tests {
 
     #[test]
     fn injected_errors_use_openai_types() {
-        let body = ApiError::injected(StatusCode::TOO_MANY_REQUESTS, Some(3)).to_bytes();
+        let body = ApiError::injected(StatusCode::TOO_MANY_REQUESTS, Some(3), None).to_bytes();
         assert_eq!(
             &body[..],
             br#"{"error":{"message":"mock injected error","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#
         );
-        let body = ApiError::injected(StatusCode::SERVICE_UNAVAILABLE, None).to_bytes();
+        let body = ApiError::injected(StatusCode::SERVICE_UNAVAILABLE, None, None).to_bytes();
         assert_eq!(
             &body[..],
             br#"{"error":{"message":"mock injected error","type":"server_error","param":null,"code":null}}"#

@@ -45,6 +45,30 @@ pub struct Fault {
     pub chunks: Option<usize>,
     /// Delay between stream events.
     pub chunk_delay_ms: Option<u64>,
+    /// Why an error `status` happened, when it matters to the client: the
+    /// error then carries the provider's wording for that cause.
+    pub reason: Option<ErrorReason>,
+}
+
+/// Causes of an error that clients (and gateways) tell apart by the error's
+/// code and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorReason {
+    /// The prompt does not fit the model's context window.
+    ContextLength,
+    /// The provider's safety system refused the request.
+    ContentPolicy,
+}
+
+impl ErrorReason {
+    fn parse(value: &str) -> Option<Self> {
+        match value {
+            "context_length" => Some(Self::ContextLength),
+            "content_policy" => Some(Self::ContentPolicy),
+            _ => None,
+        }
+    }
 }
 
 /// One source's overrides, before merging. The same keys are used by faults, `x-mock-*`
@@ -59,6 +83,7 @@ pub(crate) struct Knobs {
     error_after: Option<usize>,
     chunks: Option<usize>,
     chunk_delay_ms: Option<u64>,
+    reason: Option<ErrorReason>,
     /// Call the first two tools at once (headers and directives only).
     parallel: Option<bool>,
 }
@@ -74,6 +99,7 @@ impl From<Fault> for Knobs {
             error_after: f.error_after,
             chunks: f.chunks,
             chunk_delay_ms: f.chunk_delay_ms,
+            reason: f.reason,
             parallel: None,
         }
     }
@@ -128,6 +154,7 @@ impl Knobs {
             error_after: self.error_after.or(lower.error_after),
             chunks: self.chunks.or(lower.chunks),
             chunk_delay_ms: self.chunk_delay_ms.or(lower.chunk_delay_ms),
+            reason: self.reason.or(lower.reason),
             parallel: self.parallel.or(lower.parallel),
         }
     }
@@ -143,6 +170,7 @@ impl Knobs {
             "error-after" => self.error_after = value.parse().ok(),
             "chunks" => self.chunks = value.parse().ok(),
             "chunk-delay-ms" => self.chunk_delay_ms = value.parse().ok(),
+            "reason" => self.reason = ErrorReason::parse(value),
             "parallel" => self.parallel = value.parse().ok(),
             _ => {}
         }
@@ -161,6 +189,7 @@ pub(crate) struct Behavior {
     /// Always in `1..=MAX_CHUNKS`.
     pub(crate) chunks: usize,
     pub(crate) chunk_delay: Duration,
+    pub(crate) reason: Option<ErrorReason>,
     pub(crate) parallel: bool,
 }
 
@@ -187,6 +216,7 @@ impl Behavior {
             error_after: k.error_after,
             chunks: k.chunks.unwrap_or(config.chunks).clamp(1, MAX_CHUNKS),
             chunk_delay: ms(k.chunk_delay_ms, config.chunk_delay),
+            reason: k.reason,
             parallel: k.parallel.unwrap_or(false),
         }
     }

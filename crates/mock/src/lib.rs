@@ -5,8 +5,8 @@
 //!
 //! | family | paths | auth (when [`MockConfig::api_key`] is set) |
 //! |---|---|---|
-//! | OpenAI | `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/models` (also without `/v1`) | `Authorization: Bearer` |
-//! | Azure OpenAI | `/openai/deployments/{d}/...?api-version=` (adds content filter results) | `api-key` |
+//! | OpenAI | `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/v1/responses`, `/v1/models` (also without `/v1`) | `Authorization: Bearer` |
+//! | Azure OpenAI | `/openai/deployments/{d}/...?api-version=` (adds content filter results), `/openai/responses?api-version=` | `api-key` |
 //! | Anthropic | `/v1/messages`, `/v1/messages/count_tokens` (`anthropic-version` required) | `x-api-key` |
 //! | Gemini | `/v1beta/models/{model}:generateContent` / `:streamGenerateContent[?alt=sse]` / `:embedContent` / `:batchEmbedContents` / `:countTokens` | `x-goog-api-key` or `?key=` |
 //! | Vertex AI | `/v1/projects/{p}/locations/{l}/publishers/google/models/{model}:{action}` (and `:predict`), `.../publishers/anthropic/models/{model}:rawPredict` / `:streamRawPredict`, `POST /token` | `Authorization: Bearer` key or a token from `/token` |
@@ -59,6 +59,6 @@ mod text;
 
 pub use app::{MockHandle, router};
 pub use config::MockConfig;
-pub use faults::Fault;
+pub use faults::{ErrorReason, Fault};
 pub use record::RecordedRequest;
 pub use server::{MockServer, spawn, spawn_on};

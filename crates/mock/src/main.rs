@@ -66,7 +66,8 @@ Paths:
 
 Per-request behaviour (queued fault > x-mock-<key> header > [mock:key=value,...] in the last user
 message > these flags): status, latency-ms, first-byte-ms, cut-after, error-after, retry-after,
-chunks, chunk-delay-ms, parallel. Errors and in-stream errors take each provider's own shape.";
+chunks, chunk-delay-ms, parallel, reason (context_length or content_policy: the error's wording).
+Errors and in-stream errors take each provider's own shape.";
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> ExitCode {

@@ -149,6 +149,7 @@ pub(crate) async fn inference<E: Endpoint>(shared: &Shared, endpoint: E, req: Re
         ApiError::injected(
             StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             behavior.retry_after,
+            behavior.reason,
         )
     });
     // With `error_after`, a stream reports the status inside the stream instead.
@@ -202,9 +203,9 @@ fn with_stream_error(
         .filter(|s| *s >= 400)
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or_else(|| dialect.stream_error_status());
-    let err = ApiError::injected(status, None);
+    let err = ApiError::injected(status, None, behavior.reason);
     let index = frames.cut_index(behavior.error_after.unwrap_or(0));
-    frames.replace_tail(index, dialect.stream_error(&err)?);
+    frames.replace_tail(index, dialect.stream_error(&err, index)?);
     Ok(frames)
 }
 

@@ -170,6 +170,7 @@ impl ModelEndpoints {
             Operation::ChatCompletions,
             Operation::Completions,
             Operation::Embeddings,
+            Operation::Responses,
         ] {
             for stream in [false, true] {
                 match build(operation, model, stream) {

@@ -18,6 +18,7 @@ pub struct OpenAiCompatible {
     chat: Endpoint,
     completions: Endpoint,
     embeddings: Endpoint,
+    responses: Endpoint,
 }
 
 impl OpenAiCompatible {
@@ -41,6 +42,7 @@ impl OpenAiCompatible {
             chat: endpoint(Operation::ChatCompletions)?,
             completions: endpoint(Operation::Completions)?,
             embeddings: endpoint(Operation::Embeddings)?,
+            responses: endpoint(Operation::Responses)?,
         })
     }
 }
@@ -68,6 +70,7 @@ impl Adapter for OpenAiCompatible {
             Operation::ChatCompletions => &self.chat,
             Operation::Completions => &self.completions,
             Operation::Embeddings => &self.embeddings,
+            Operation::Responses => &self.responses,
         }))
     }
 }

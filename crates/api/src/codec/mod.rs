@@ -15,6 +15,9 @@
 mod anthropic;
 mod gemini;
 mod openai;
+mod responses;
+
+pub use responses::{ResponsesFront, responses_usage_observer};
 
 use crate::error::{ApiError, Dialect};
 use crate::openai::chat::{ChatChunk, ChatRequest, ChatResponse};
@@ -58,6 +61,8 @@ pub enum Front {
     AnthropicMessages,
     /// `/v1beta/models/{model}:generateContent` (model in the path).
     GeminiGenerate,
+    /// `/v1/responses` (OpenAI's Responses API).
+    OpenAiResponses,
 }
 
 impl Front {
@@ -68,6 +73,9 @@ impl Front {
             Front::OpenAiChat => Wire::OpenAi,
             Front::AnthropicMessages => Wire::Anthropic,
             Front::GeminiGenerate => Wire::Gemini,
+            // Responses passthrough goes to OpenAI-wire upstreams that have
+            // the API; its stream observer is `responses_usage_observer`.
+            Front::OpenAiResponses => Wire::OpenAi,
         }
     }
 
@@ -77,6 +85,7 @@ impl Front {
             Front::OpenAiChat => Dialect::OpenAi,
             Front::AnthropicMessages => Dialect::Anthropic,
             Front::GeminiGenerate => Dialect::Google,
+            Front::OpenAiResponses => Dialect::OpenAi,
         }
     }
 }
@@ -253,6 +262,7 @@ pub fn front(front: Front) -> &'static dyn FrontCodec {
         Front::OpenAiChat => &openai::OpenAiFront,
         Front::AnthropicMessages => &anthropic::AnthropicFront,
         Front::GeminiGenerate => &gemini::GeminiFront,
+        Front::OpenAiResponses => &responses::SHARED,
     }
 }
 

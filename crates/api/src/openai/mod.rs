@@ -5,6 +5,7 @@
 
 pub mod chat;
 mod request;
+pub mod responses;
 mod stream;
 
 pub use request::{Edit, InspectedRequest, inspect_request, rewrite_request};
@@ -20,6 +21,8 @@ pub enum Operation {
     ChatCompletions,
     Completions,
     Embeddings,
+    /// The Responses API (`/v1/responses`).
+    Responses,
 }
 
 impl Operation {
@@ -29,6 +32,7 @@ impl Operation {
             Operation::ChatCompletions => "/chat/completions",
             Operation::Completions => "/completions",
             Operation::Embeddings => "/embeddings",
+            Operation::Responses => "/responses",
         }
     }
 
@@ -38,6 +42,7 @@ impl Operation {
             Operation::ChatCompletions => "chat_completions",
             Operation::Completions => "completions",
             Operation::Embeddings => "embeddings",
+            Operation::Responses => "responses",
         }
     }
 
@@ -47,13 +52,20 @@ impl Operation {
         match self {
             Operation::ChatCompletions => "messages",
             Operation::Completions => "prompt",
-            Operation::Embeddings => "input",
+            Operation::Embeddings | Operation::Responses => "input",
         }
     }
 
     /// Whether the operation can stream (embeddings cannot).
     pub fn can_stream(self) -> bool {
         !matches!(self, Operation::Embeddings)
+    }
+
+    /// Whether a stream reports usage only when asked with
+    /// `stream_options.include_usage` (chat and completions). The Responses
+    /// API always reports it, in `response.completed`, and rejects the option.
+    pub fn usage_on_request(self) -> bool {
+        matches!(self, Operation::ChatCompletions | Operation::Completions)
     }
 }
 

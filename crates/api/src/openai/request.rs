@@ -26,9 +26,14 @@ pub struct InspectedRequest {
     /// The end-user id (`user`), which names a customer for budgets.
     pub user: Option<String>,
     /// The output limit the client set (`max_tokens` or
-    /// `max_completion_tokens`), for budget reservations.
+    /// `max_completion_tokens`; `max_output_tokens` for the Responses API),
+    /// for budget reservations.
     pub max_tokens: Option<u64>,
     model_span: Range<usize>,
+    /// The operation takes `stream_options.include_usage` (see
+    /// [`Operation::usage_on_request`]); [`Edit::IncludeUsage`] is a no-op
+    /// otherwise.
+    usage_option: bool,
     stream_options: Option<StreamOptions>,
     /// Offset just after the body's opening `{`.
     fields_start: usize,
@@ -57,6 +62,8 @@ struct Probe<'a> {
     max_tokens: Option<u64>,
     #[serde(default)]
     max_completion_tokens: Option<u64>,
+    #[serde(default)]
+    max_output_tokens: Option<u64>,
     #[serde(borrow, default, deserialize_with = "raw_including_null")]
     messages: Option<&'a RawValue>,
     #[serde(borrow, default, deserialize_with = "raw_including_null")]
@@ -104,7 +111,7 @@ pub fn inspect_request(operation: Operation, body: &[u8]) -> Result<InspectedReq
     let input = match operation {
         Operation::ChatCompletions => probe.messages,
         Operation::Completions => probe.prompt,
-        Operation::Embeddings => probe.input,
+        Operation::Embeddings | Operation::Responses => probe.input,
     };
     match input.map(|raw| raw.get()) {
         None | Some("null") => {
@@ -116,6 +123,14 @@ pub fn inspect_request(operation: Operation, body: &[u8]) -> Result<InspectedReq
         Some(raw) if operation == Operation::ChatCompletions && !raw.starts_with('[') => {
             return Err(
                 invalid("`messages` must be an array of message objects").with_param("messages")
+            );
+        }
+        Some(raw)
+            if operation == Operation::Responses
+                && !(raw.starts_with('[') || raw.starts_with('"')) =>
+        {
+            return Err(
+                invalid("`input` must be a string or an array of input items").with_param("input"),
             );
         }
         Some(_) => {}
@@ -152,8 +167,12 @@ pub fn inspect_request(operation: Operation, body: &[u8]) -> Result<InspectedReq
         stream,
         client_wants_usage,
         user: probe.user,
-        max_tokens: probe.max_completion_tokens.or(probe.max_tokens),
+        max_tokens: match operation {
+            Operation::Responses => probe.max_output_tokens,
+            _ => probe.max_completion_tokens.or(probe.max_tokens),
+        },
         model_span: span_of(body, raw_model),
+        usage_option: operation.usage_on_request(),
         stream_options,
         fields_start,
     })
@@ -191,7 +210,7 @@ pub fn rewrite_request(body: &Bytes, request: &InspectedRequest, edits: &[Edit<'
                 }
             }
             Edit::IncludeUsage => {
-                if request.client_wants_usage {
+                if request.client_wants_usage || !request.usage_option {
                     continue;
                 }
                 match &request.stream_options {
@@ -341,6 +360,23 @@ mod tests {
             assert_eq!(error.status, 400, "{body}");
             assert!(error.message.contains(needle), "{body}: {}", error.message);
         }
+    }
+
+    #[test]
+    fn responses_need_input_and_never_get_include_usage() {
+        let error = inspect_request(Operation::Responses, br#"{"model":"m"}"#).unwrap_err();
+        assert_eq!(error.param.as_deref(), Some("input"));
+        let text = r#"{"model":"fast","input":"hi","stream":true,"max_output_tokens":64,"max_tokens":9,"user":"u"}"#;
+        let r = inspect_request(Operation::Responses, text.as_bytes()).unwrap();
+        assert!(r.stream);
+        assert_eq!(r.max_tokens, Some(64));
+        assert_eq!(r.user.as_deref(), Some("u"));
+        let out = joined(rewrite_request(
+            &Bytes::from(text),
+            &r,
+            &[Edit::Model("gpt-4.1"), Edit::IncludeUsage],
+        ));
+        assert_eq!(out, text.replace(r#""fast""#, r#""gpt-4.1""#));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! OpenAI's wire format: chat completions, legacy completions, embeddings and models.
+//! OpenAI's wire format: chat completions, legacy completions, embeddings, models and the
+//! Responses API.
 //!
 //! Request types borrow from the request body and type only what the mock reads; everything
 //! else is ignored, as a real provider ignores fields it does not know. Response types are
@@ -10,6 +11,9 @@ mod chat_stream;
 pub(crate) mod completions;
 pub(crate) mod embeddings;
 pub(crate) mod models;
+pub(crate) mod responses;
+mod responses_object;
+mod responses_render;
 pub(crate) mod tools;
 
 use std::borrow::Cow;

@@ -43,6 +43,7 @@ pub async fn handle(state: Arc<AppState>, request: Request, door: Door) -> Respo
         Front::OpenAiChat => door.operation.name(),
         Front::AnthropicMessages => "anthropic_messages",
         Front::GeminiGenerate => "gemini_generate_content",
+        Front::OpenAiResponses => "responses",
     };
     let mut ctx = RequestContext::start(request.headers(), request.uri().path(), call_type);
     let runtime = state.runtime();
