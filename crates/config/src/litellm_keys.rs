@@ -27,20 +27,9 @@ const ROUTER_SETTINGS: &[&str] = &[
     "redis_password",
     "redis_url",
     "enable_pre_call_checks",
-    "allowed_fails",
-    "cooldown_time",
-    "num_retries",
-    "retry_after",
-    "fallbacks",
-    "context_window_fallbacks",
-    "content_policy_fallbacks",
-    "default_fallbacks",
-    "max_fallbacks",
     "model_group_alias",
-    "retry_policy",
     "allowed_fails_policy",
     "routing_strategy_args",
-    "disable_cooldowns",
     "enable_tag_filtering",
     "provider_budget_config",
     "optional_pre_call_checks",
@@ -54,7 +43,6 @@ const ROUTER_SETTINGS: &[&str] = &[
 ];
 
 const LITELLM_SETTINGS: &[&str] = &[
-    "num_retries",
     "callbacks",
     "success_callback",
     "failure_callback",
@@ -64,11 +52,6 @@ const LITELLM_SETTINGS: &[&str] = &[
     "turn_off_message_logging",
     "redact_user_api_key_info",
     "redact_messages_in_exceptions",
-    "context_window_fallbacks",
-    "content_policy_fallbacks",
-    "fallbacks",
-    "default_fallbacks",
-    "allowed_fails",
     "max_budget",
     "budget_duration",
     "default_team_settings",
@@ -173,7 +156,9 @@ mod tests {
 
     #[test]
     fn classifies_paths() {
-        assert!(is_known_litellm_key("router_settings.fallbacks"));
+        assert!(is_known_litellm_key(
+            "router_settings.enable_pre_call_checks"
+        ));
         assert!(is_known_litellm_key("litellm_settings.callbacks[0]"));
         assert!(is_known_litellm_key("guardrails"));
         assert!(is_known_litellm_key("guardrails[0].guardrail_name"));

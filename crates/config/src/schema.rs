@@ -96,10 +96,56 @@ pub struct ModelInfo {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct RouterSettings {
+    /// `simple-shuffle`, `least-busy`, `latency-based-routing`,
+    /// `usage-based-routing(-v2)`, `cost-based-routing`, or switchboard's
+    /// `adaptive` (the default).
     pub routing_strategy: Option<String>,
     /// Seconds; the default request timeout of every deployment.
     pub timeout: Option<f64>,
     pub stream_timeout: Option<f64>,
+    /// Retries after the first attempt (default 2).
+    pub num_retries: Option<u32>,
+    /// Per error class: `RateLimitErrorRetries`, `TimeoutErrorRetries`,
+    /// `InternalServerErrorRetries`, `AuthenticationErrorRetries`,
+    /// `BadRequestErrorRetries`, `ContentPolicyViolationErrorRetries`.
+    pub retry_policy: BTreeMap<String, u32>,
+    /// Seconds to wait at least before retrying the same deployment.
+    pub retry_after: Option<f64>,
+    /// Failures per minute before a deployment cools down (default 3).
+    pub allowed_fails: Option<u32>,
+    /// Seconds a cooldown lasts (default 5).
+    pub cooldown_time: Option<f64>,
+    pub disable_cooldowns: Option<bool>,
+    /// `[{"gpt-4o": ["claude-sonnet", "gpt-4o-mini"]}]`.
+    pub fallbacks: Vec<BTreeMap<String, Vec<String>>>,
+    pub context_window_fallbacks: Vec<BTreeMap<String, Vec<String>>>,
+    pub content_policy_fallbacks: Vec<BTreeMap<String, Vec<String>>>,
+    pub default_fallbacks: Vec<String>,
+    pub max_fallbacks: Option<u32>,
+    /// switchboard: per model group (or `*`), send a second attempt to
+    /// another deployment when the first has waited longer than the group's
+    /// `percentile` latency; the first answer wins.
+    pub hedging: BTreeMap<String, HedgeSettings>,
+}
+
+/// When to hedge a model group's requests.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HedgeSettings {
+    /// The group's latency percentile after which a second attempt starts.
+    #[serde(default = "default_percentile")]
+    pub percentile: f64,
+    /// Latency samples needed before hedging starts.
+    #[serde(default = "default_min_samples")]
+    pub min_samples: u32,
+}
+
+fn default_percentile() -> f64 {
+    95.0
+}
+
+fn default_min_samples() -> u32 {
+    20
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -107,6 +153,13 @@ pub struct RouterSettings {
 pub struct LitellmSettings {
     /// Seconds; LiteLLM's global upstream timeout.
     pub request_timeout: Option<f64>,
+    /// The same as `router_settings.num_retries` (LiteLLM accepts both).
+    pub num_retries: Option<u32>,
+    pub fallbacks: Vec<BTreeMap<String, Vec<String>>>,
+    pub context_window_fallbacks: Vec<BTreeMap<String, Vec<String>>>,
+    pub content_policy_fallbacks: Vec<BTreeMap<String, Vec<String>>>,
+    pub default_fallbacks: Vec<String>,
+    pub allowed_fails: Option<u32>,
     pub drop_params: Option<bool>,
     pub json_logs: Option<bool>,
     pub set_verbose: Option<bool>,

@@ -62,11 +62,11 @@ fn litellm_example_loads() {
         Some("sk-1234")
     );
     assert_eq!(config.litellm_settings.drop_params, Some(true));
+    assert_eq!(config.router_settings.num_retries, Some(2));
     assert_eq!(
         loaded.warnings,
         [
-            "litellm_settings.success_callback: LiteLLM setting not supported by switchboard yet; ignored",
-            "router_settings.num_retries: LiteLLM setting not supported by switchboard yet; ignored",
+            "litellm_settings.success_callback: LiteLLM setting not supported by switchboard yet; ignored"
         ]
     );
 }
@@ -143,4 +143,34 @@ fn load_file_reports_missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let error = load_file(&dir.path().join("none.yaml"), &env(&[])).unwrap_err();
     assert!(error.to_string().starts_with("cannot read"));
+}
+
+#[test]
+fn router_settings_fallbacks_and_hedging() {
+    let text = r#"
+router_settings:
+  routing_strategy: least-busy
+  num_retries: 3
+  retry_policy: {RateLimitErrorRetries: 5}
+  allowed_fails: 2
+  cooldown_time: 30
+  fallbacks: [{"gpt-4o": ["claude", "mini"]}, {"claude": ["gpt-4o"]}]
+  context_window_fallbacks: [{"gpt-4o": ["gpt-4.1"]}]
+  default_fallbacks: ["mini"]
+  hedging:
+    gpt-4o: {percentile: 90}
+"#;
+    let config = parse(text, &env(&[])).unwrap().config;
+    let router = &config.router_settings;
+    assert_eq!(router.fallbacks.len(), 2);
+    assert_eq!(router.fallbacks[0]["gpt-4o"], ["claude", "mini"]);
+    assert_eq!(router.retry_policy["RateLimitErrorRetries"], 5);
+    assert_eq!(router.hedging["gpt-4o"].percentile, 90.0);
+    assert_eq!(router.hedging["gpt-4o"].min_samples, 20);
+    let error = parse(
+        "router_settings:\n  hedging:\n    g: {percentil: 9}\n",
+        &env(&[]),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("percentil"), "{error}");
 }

@@ -287,7 +287,7 @@ impl Registry {
     }
 
     /// Every model list on the path must allow the model.
-    fn check_models(&self, caller: &Caller, model: &str) -> Result<(), Denial> {
+    pub fn check_models(&self, caller: &Caller, model: &str) -> Result<(), Denial> {
         let key = caller.key.doc();
         let team = caller.team.as_ref().map(|t| t.doc());
         let key_models: &[String] = if key.models.iter().any(|m| m == "all-team-models") {

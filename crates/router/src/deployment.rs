@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use switchboard_providers::Adapter;
 
+use crate::health::Health;
+
 /// The model a deployment asks its upstream for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpstreamModel {
@@ -51,6 +53,8 @@ pub struct DeploymentSettings {
     /// The model's output limit (`model_info.max_output_tokens` or
     /// `max_tokens`), the default `max_tokens` for wires that require one.
     pub max_output_tokens: Option<u64>,
+    /// Price per token (input plus output), for cost-based routing.
+    pub price_hint: Option<f64>,
 }
 
 /// A deployment of a model group.
@@ -63,6 +67,8 @@ pub struct Deployment {
     pub upstream_model: UpstreamModel,
     pub adapter: Arc<dyn Adapter>,
     pub settings: DeploymentSettings,
+    /// Live state, shared with the same deployment in other runtimes.
+    pub health: Arc<Health>,
 }
 
 impl Deployment {

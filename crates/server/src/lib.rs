@@ -12,6 +12,7 @@ pub mod context;
 pub mod failure;
 pub mod front;
 pub mod health;
+pub mod model_info;
 pub mod pricing;
 pub mod principals;
 pub mod proxy;
@@ -79,6 +80,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health/liveliness", get(health::liveness))
         .route("/health/liveness", get(health::liveness))
         .route("/health/readiness", get(health::readiness))
+        .route("/model/info", get(model_info::model_info))
+        .route("/v1/model/info", get(model_info::model_info))
+        .route("/model_group/info", get(model_info::model_group_info))
+        .route("/v1/model_group/info", get(model_info::model_group_info))
         .route("/spend/logs", get(admin::spend::logs))
         .route("/audit/logs", get(admin::audit::logs))
         .route("/global/spend/report", get(admin::reports::global))

@@ -24,8 +24,9 @@ pub struct Prices {
 }
 
 impl Prices {
-    /// Resolves the price of the deployment `entry` became.
-    pub fn add(&mut self, entry: &ModelEntry, deployment: &Deployment) {
+    /// Resolves the price of the deployment `entry` became; returns its
+    /// price per token (input plus output) for cost-based routing.
+    pub fn add(&mut self, entry: &ModelEntry, deployment: &Deployment) -> Option<f64> {
         let params = &entry.litellm_params;
         let overrides = PriceOverride::from_fn(|name| match name {
             "input_cost_per_token" => params.input_cost_per_token,
@@ -54,13 +55,25 @@ impl Prices {
                          set input_cost_per_token / output_cost_per_token"
                     );
                 }
+                let hint = resolved
+                    .price()
+                    .map(|p| p.input_cost_per_token + p.output_cost_per_token);
                 self.fixed.insert(deployment.id.clone(), resolved);
+                hint
             }
             None => {
                 self.wildcard
                     .insert(deployment.id.clone(), (overrides, base_model));
+                None
             }
         }
+    }
+
+    /// Input and output price per token of a deployment with a fixed
+    /// upstream model, when known.
+    pub fn per_token(&self, deployment: &Deployment) -> Option<(f64, f64)> {
+        let price = self.fixed.get(&deployment.id)?.price()?;
+        Some((price.input_cost_per_token, price.output_cost_per_token))
     }
 
     fn resolved<'a>(&'a self, deployment: &Deployment, upstream_model: &str) -> Cow<'a, Resolved> {

@@ -1,13 +1,17 @@
 //! The runtime: everything a request needs that the config decides, built
 //! once per config version and swapped atomically on reload.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::pricing::Prices;
 use switchboard_config::{Config, Environment, LitellmParams, ModelEntry};
 use switchboard_providers::{BuildContext, DeploymentParams, build_adapter, split_model};
-use switchboard_router::{Deployment, DeploymentSettings, RouteTable, UpstreamModel, derive_id};
+use switchboard_router::{
+    Deployment, DeploymentSettings, Fallbacks, HealthBook, Policy, RouteTable, Strategy,
+    UpstreamModel, derive_id,
+};
 
 /// LiteLLM's default upstream timeout (`request_timeout`) is 6000 s; a
 /// gateway that holds sockets that long hides outages, so switchboard waits
@@ -32,6 +36,12 @@ pub struct Limits {
 #[derive(Debug)]
 pub struct Runtime {
     pub routes: RouteTable,
+    /// How groups pick deployments (`router_settings.routing_strategy`).
+    pub strategy: Strategy,
+    /// Retries, cooldowns and fallbacks (`router_settings`).
+    pub policy: Policy,
+    /// Hedging per model group: (latency percentile, samples needed).
+    hedging: BTreeMap<String, (f64, usize)>,
     pub master_key: String,
     pub limits: Limits,
     /// What each deployment costs.
@@ -54,6 +64,8 @@ pub struct RuntimeError {
 /// Inputs of [`Runtime::build`] that do not come from the config file.
 pub struct RuntimeInputs<'a> {
     pub env: &'a Environment,
+    /// Deployment health and group latencies, kept across reloads.
+    pub health: &'a HealthBook,
     pub master_key: String,
     /// Base URL of the built-in mock provider, when it runs.
     pub mock_base_url: Option<&'a str>,
@@ -78,11 +90,15 @@ impl Runtime {
         let mut deployments = Vec::with_capacity(config.model_list.len());
         let mut prices = Prices::default();
         for (i, entry) in config.model_list.iter().enumerate() {
-            let deployment = build_deployment(entry, &context).map_err(|message| RuntimeError {
-                path: format!("model_list[{i}].litellm_params"),
-                message,
-            })?;
-            prices.add(entry, &deployment);
+            let deployment =
+                build_deployment(entry, &context, inputs.health).map_err(|message| {
+                    RuntimeError {
+                        path: format!("model_list[{i}].litellm_params"),
+                        message,
+                    }
+                })?;
+            let mut deployment = deployment;
+            deployment.settings.price_hint = prices.add(entry, &deployment);
             deployments.push(Arc::new(deployment));
         }
 
@@ -96,8 +112,30 @@ impl Runtime {
                 .graceful_shutdown_seconds
                 .map_or(DEFAULT_GRACE, Duration::from_secs_f64),
         };
+        let ids: Vec<&str> = deployments.iter().map(|d| d.id.as_str()).collect();
+        inputs.health.retain(&ids);
+        let strategy = match router.routing_strategy.as_deref() {
+            None => Strategy::default(),
+            Some(name) => Strategy::parse(name).ok_or_else(|| RuntimeError {
+                path: "router_settings.routing_strategy".into(),
+                message: format!(
+                    "unknown strategy `{name}`: use simple-shuffle, least-busy, latency-based-routing, \
+                     usage-based-routing, usage-based-routing-v2, cost-based-routing or adaptive"
+                ),
+            })?,
+        };
         Ok(Runtime {
-            routes: RouteTable::new(deployments),
+            routes: RouteTable::new(deployments, inputs.health),
+            strategy,
+            policy: policy(config),
+            hedging: router
+                .hedging
+                .iter()
+                .map(|(group, hedge)| {
+                    let samples = usize::try_from(hedge.min_samples).unwrap_or(usize::MAX);
+                    (group.clone(), (hedge.percentile.clamp(0.0, 100.0), samples))
+                })
+                .collect(),
             master_key: inputs.master_key,
             limits,
             prices,
@@ -107,9 +145,18 @@ impl Runtime {
                 .map_or(0, |d| d.as_secs()),
         })
     }
+
+    /// Hedging of a group, when on: (latency percentile, samples needed).
+    pub fn hedging(&self, group: &str) -> Option<(f64, usize)> {
+        self.hedging.get(group).copied()
+    }
 }
 
-fn build_deployment(entry: &ModelEntry, context: &BuildContext<'_>) -> Result<Deployment, String> {
+fn build_deployment(
+    entry: &ModelEntry,
+    context: &BuildContext<'_>,
+    health: &HealthBook,
+) -> Result<Deployment, String> {
     let params: &LitellmParams = &entry.litellm_params;
     let (provider, model) = split_model(&params.model);
     let upstream_model = UpstreamModel::parse(model);
@@ -141,6 +188,7 @@ fn build_deployment(entry: &ModelEntry, context: &BuildContext<'_>) -> Result<De
         ]),
     };
     Ok(Deployment {
+        health: health.get(&id),
         id,
         group: entry.model_name.clone(),
         upstream_model,
@@ -157,8 +205,76 @@ fn build_deployment(entry: &ModelEntry, context: &BuildContext<'_>) -> Result<De
                 .model_info
                 .max_output_tokens
                 .or(entry.model_info.max_tokens),
+            price_hint: None,
         },
     })
+}
+
+/// The reliability policy from `router_settings`, falling back to the same
+/// keys under `litellm_settings` (LiteLLM reads both places).
+fn policy(config: &Config) -> Policy {
+    let router = &config.router_settings;
+    let litellm = &config.litellm_settings;
+    let defaults = Policy::default();
+    let pick = |primary: &Vec<BTreeMap<String, Vec<String>>>,
+                secondary: &Vec<BTreeMap<String, Vec<String>>>| {
+        let source = if primary.is_empty() {
+            secondary
+        } else {
+            primary
+        };
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for entry in source {
+            for (group, targets) in entry {
+                map.entry(group.clone())
+                    .or_default()
+                    .extend(targets.iter().cloned());
+            }
+        }
+        map
+    };
+    Policy {
+        num_retries: router
+            .num_retries
+            .or(litellm.num_retries)
+            .unwrap_or(defaults.num_retries),
+        retry_policy: router
+            .retry_policy
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect(),
+        retry_after: router.retry_after.map_or(defaults.retry_after, secs),
+        allowed_fails: router
+            .allowed_fails
+            .or(litellm.allowed_fails)
+            .unwrap_or(defaults.allowed_fails),
+        cooldown_time: router.cooldown_time.map_or(defaults.cooldown_time, secs),
+        disable_cooldowns: router.disable_cooldowns.unwrap_or(false),
+        fallbacks: Fallbacks {
+            general: pick(&router.fallbacks, &litellm.fallbacks),
+            context_window: pick(
+                &router.context_window_fallbacks,
+                &litellm.context_window_fallbacks,
+            ),
+            content_policy: pick(
+                &router.content_policy_fallbacks,
+                &litellm.content_policy_fallbacks,
+            ),
+            default: if router.default_fallbacks.is_empty() {
+                litellm.default_fallbacks.clone()
+            } else {
+                router.default_fallbacks.clone()
+            },
+        },
+        max_fallbacks: router.max_fallbacks.map_or(defaults.max_fallbacks, |n| {
+            usize::try_from(n).unwrap_or(usize::MAX)
+        }),
+    }
+}
+
+/// Seconds from the config as a duration; negative or non-finite is zero.
+fn secs(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value).unwrap_or(Duration::ZERO)
 }
 
 /// The model list of a zero-config start: `mock/*`, and `<provider>/*` for
@@ -200,9 +316,10 @@ mod tests {
         )
     }
 
-    fn inputs(env: &Environment) -> RuntimeInputs<'_> {
+    fn inputs<'a>(env: &'a Environment, health: &'a HealthBook) -> RuntimeInputs<'a> {
         RuntimeInputs {
             env,
+            health,
             master_key: "sk-test".into(),
             mock_base_url: Some("http://127.0.0.1:1/v1"),
         }
@@ -225,7 +342,8 @@ mod tests {
         let config = switchboard_config::parse(text, &environment)
             .unwrap()
             .config;
-        let runtime = Runtime::build(&config, inputs(&environment)).unwrap();
+        let runtime =
+            Runtime::build(&config, inputs(&environment, &HealthBook::default())).unwrap();
         let route = runtime.routes.resolve("fast").unwrap();
         assert_eq!(route.group.deployments.len(), 2);
         let groq = &route.group.deployments[0];
@@ -243,7 +361,8 @@ mod tests {
         let config = switchboard_config::parse(text, &environment)
             .unwrap()
             .config;
-        let error = Runtime::build(&config, inputs(&environment)).unwrap_err();
+        let error =
+            Runtime::build(&config, inputs(&environment, &HealthBook::default())).unwrap_err();
         assert_eq!(error.path, "model_list[1].litellm_params");
         assert!(error.message.contains("api_base"), "{}", error.message);
     }
@@ -255,7 +374,8 @@ mod tests {
         let config = switchboard_config::parse(text, &environment)
             .unwrap()
             .config;
-        let error = Runtime::build(&config, inputs(&environment)).unwrap_err();
+        let error =
+            Runtime::build(&config, inputs(&environment, &HealthBook::default())).unwrap_err();
         assert!(error.message.contains("has a `*`"), "{}", error.message);
     }
 }

@@ -50,6 +50,8 @@ pub struct LogRecord {
     pub metadata: Option<serde_json::Value>,
     pub request_body: Option<String>,
     pub response_body: Option<String>,
+    /// Each attempt (deployment, status, error, time, hedge), as JSON.
+    pub attempt_log: Option<String>,
 }
 
 /// The columns in insert order; `insert_batch` binds values in this order.
@@ -88,9 +90,10 @@ const COLUMNS: &[&str] = &[
     "metadata",
     "request_body",
     "response_body",
+    "attempt_log",
 ];
 
-/// Rows per INSERT statement: 34 columns × 200 rows stays under SQLite's
+/// Rows per INSERT statement: 35 columns × 200 rows stays under SQLite's
 /// and Postgres's bind-parameter limits.
 pub(crate) const ROWS_PER_STATEMENT: usize = 200;
 
@@ -143,7 +146,8 @@ impl Store {
                     .bind(serde_json::to_string(&r.tags).ok())
                     .bind(r.metadata.as_ref().map(|m| m.to_string()))
                     .bind(r.request_body.clone())
-                    .bind(r.response_body.clone());
+                    .bind(r.response_body.clone())
+                    .bind(r.attempt_log.clone());
             }
             query.execute(&mut *transaction).await?;
         }
@@ -279,6 +283,7 @@ fn record_from_row(row: &AnyRow) -> Result<LogRecord, StoreError> {
         metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
         request_body: row.try_get("request_body")?,
         response_body: row.try_get("response_body")?,
+        attempt_log: row.try_get("attempt_log")?,
     })
 }
 

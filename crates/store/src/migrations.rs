@@ -28,6 +28,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_request_tags.sql"),
         include_str!("../migrations/postgres/0003_request_tags.sql"),
     ),
+    (
+        4,
+        "attempt log",
+        include_str!("../migrations/sqlite/0004_attempt_log.sql"),
+        include_str!("../migrations/postgres/0004_attempt_log.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {

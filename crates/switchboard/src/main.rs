@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::Parser;
 use switchboard_config::{Config, Environment, Loaded};
 use switchboard_providers::client::{ClientOptions, UpstreamClient};
+use switchboard_router::HealthBook;
 use switchboard_server::principals::{self, SpendFlusher};
 use switchboard_server::{AppState, Runtime, RuntimeInputs, discovered_model_list};
 use switchboard_store::{LogWriter, Store};
@@ -65,8 +66,10 @@ fn check(file: &Path) -> ExitCode {
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
     }
+    let health = HealthBook::default();
     let inputs = RuntimeInputs {
         env: &env,
+        health: &health,
         master_key: String::new(),
         mock_base_url: Some("http://127.0.0.1:1/v1"),
     };
@@ -140,10 +143,13 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
             "the master key does not start with `sk-`; LiteLLM clients and tools expect it to"
         );
     }
+    // Deployment health outlives config reloads.
+    let health = Arc::new(HealthBook::default());
     let runtime = Runtime::build(
         &config,
         RuntimeInputs {
             env: &env,
+            health: &health,
             master_key: master_key.clone(),
             mock_base_url: mock_base_url.as_deref(),
         },
@@ -194,6 +200,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         let env = env.clone();
         let master = master_key.clone();
         let mock_base_url = mock_base_url.clone();
+        let health = Arc::clone(&health);
         let rebuild: reload::Rebuild = Box::new(move |path: &Path| {
             let loaded = switchboard_config::load_file(path, &env).map_err(|e| e.to_string())?;
             for warning in &loaded.warnings {
@@ -211,6 +218,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
                 &loaded.config,
                 RuntimeInputs {
                     env: &env,
+                    health: &health,
                     master_key: key,
                     mock_base_url: mock_base_url.as_deref(),
                 },

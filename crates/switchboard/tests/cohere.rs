@@ -355,7 +355,7 @@ async fn rerank_door() {
 #[tokio::test]
 async fn upstream_429_is_relayed() {
     let mock = mock().await;
-    let gateway = start(&config(&mock));
+    let gateway = start(&without_retries(&config(&mock)));
     let body = json!({"model": "co", "messages": [{"role": "user", "content": "hi"}]});
     let error = relayed_429(&gateway, &mock, "/v1/chat/completions", &body).await;
     assert!(!error["error"]["message"].as_str().unwrap().is_empty());

@@ -133,7 +133,7 @@ async fn oversized_body_gets_413() {
 #[tokio::test]
 async fn upstream_errors_are_relayed_with_status_and_retry_after() {
     let mock = mock().await;
-    let gateway = start(&mock_config(&mock));
+    let gateway = start(&without_retries(&mock_config(&mock)));
     let body = json!({"model": "gpt", "messages": [{"role": "user", "content": "hi"}]});
 
     mock.push_fault(Fault {
@@ -190,7 +190,7 @@ async fn unreachable_upstream_is_502() {
 async fn slow_upstream_is_504() {
     let mock = mock().await;
     let config = format!("{}      timeout: 0.3\n", mock_config(&mock));
-    let gateway = start(&config);
+    let gateway = start(&without_retries(&config));
     mock.push_fault(Fault {
         latency_ms: Some(3_000),
         ..Fault::default()

@@ -355,7 +355,7 @@ async fn every_front_door_reaches_every_provider() {
 #[tokio::test]
 async fn errors_come_back_in_the_callers_dialect() {
     let mock = mock().await;
-    let gateway = start(&config(&mock));
+    let gateway = start(&without_retries(&config(&mock)));
     // An upstream 429 through each door, from a provider of another dialect.
     mock.push_fault(Fault {
         status: Some(429),

@@ -52,6 +52,8 @@ struct SpendLogRow {
     cached_tokens: u64,
     reasoning_tokens: u64,
     attempts: u32,
+    /// Every attempt: deployment, status, error, milliseconds, hedge.
+    attempt_log: Value,
 }
 
 impl From<LogRecord> for SpendLogRow {
@@ -87,6 +89,10 @@ impl From<LogRecord> for SpendLogRow {
             cached_tokens: r.cached_tokens,
             reasoning_tokens: r.reasoning_tokens,
             attempts: r.attempts,
+            attempt_log: r
+                .attempt_log
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or(Value::Array(Vec::new())),
         }
     }
 }

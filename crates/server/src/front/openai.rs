@@ -72,12 +72,11 @@ fn model_object<'a>(runtime: &'a Runtime, name: &'a str, owned_by: &'a str) -> M
 pub async fn list_models(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let ctx = RequestContext::start(request.headers(), "/v1/models", "models");
     let runtime = state.runtime();
-    if let Err(failure) = authenticate(&runtime, &state.registry, request.headers(), None) {
-        return error_response(failure, &ctx);
-    }
-    let data = runtime
-        .routes
-        .groups()
+    let principal = match authenticate(&runtime, &state.registry, request.headers(), None) {
+        Ok(principal) => principal,
+        Err(failure) => return error_response(failure, &ctx),
+    };
+    let data = crate::model_info::visible_groups(&state, &runtime, &principal)
         .map(|group| {
             let owner = group
                 .deployments

@@ -183,11 +183,16 @@ fn route(
             .with_code("model_not_found"),
         )
     })?;
-    let deployment = route
+    let selected = route
         .group
-        .pick()
-        .ok_or_else(|| Failure::new(ErrorKind::Unavailable, "no deployment is available"))?;
-    let upstream_model = deployment.upstream_model_for(route.captured).into_owned();
+        .select(
+            runtime.strategy,
+            &[],
+            switchboard_governance::time::now_ms(),
+        )
+        .map_err(|_| Failure::new(ErrorKind::Unavailable, "no deployment is available"))?;
+    let deployment = &selected.deployment;
+    let upstream_model = deployment.upstream_model_for(&route.captured).into_owned();
     let record = ctx.record();
     record.model_group = Some(route.group.name.clone());
     record.deployment_id = Some(deployment.id.clone());

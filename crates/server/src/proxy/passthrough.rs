@@ -3,15 +3,82 @@
 //! parser reads usage (DESIGN.md §2).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
+use axum::body::Body;
 use bytes::Bytes;
 use switchboard_api::codec::{Front, StreamEncoder, StreamObserver, wire};
 use switchboard_api::openai::{Edit, InspectedRequest, rewrite_request};
 use switchboard_api::sse::EventSplitter;
 use switchboard_api::{ApiError, TokenUsage};
-use switchboard_providers::StreamUsage;
+use switchboard_providers::{StreamUsage, adjusted_body};
+use switchboard_router::Deployment;
 
-use crate::relay::StreamTransform;
+use super::attempt::{Answer, AnswerBody, AttemptError};
+use super::upstream::{
+    Prefixed, Timeouts, endpoint, failure, first_frame, read_body, response_head, send,
+};
+use super::{FrontRequest, Probe};
+use crate::relay::{StreamRelay, StreamTransform};
+use crate::runtime::Runtime;
+use crate::state::AppState;
+
+/// One passthrough attempt.
+pub(super) async fn run(
+    state: &AppState,
+    runtime: &Runtime,
+    request: &FrontRequest,
+    probe: &Probe,
+    deployment: &Arc<Deployment>,
+    upstream_model: &str,
+) -> Result<Answer, AttemptError> {
+    let (segments, strip_usage) = upstream_body(
+        request.front,
+        &request.body,
+        probe.inspected.as_ref(),
+        upstream_model,
+        deployment.adapter.stream_usage(),
+    );
+    let segments = adjusted_body(deployment.adapter.as_ref(), segments);
+    let timeouts = Timeouts::of(runtime, deployment, probe.stream);
+    let endpoint = endpoint(deployment, request.operation, upstream_model, probe.stream)?;
+    let wire = request.front.native_wire();
+    let (parts, mut body) = send(state, deployment, &endpoint, segments, &timeouts).await?;
+    if !parts.status.is_success() {
+        return Err(failure(deployment, wire, true, parts, body, &timeouts).await);
+    }
+    let head = response_head(deployment, &parts.headers);
+    if probe.stream {
+        let first = first_frame(deployment, wire, &mut body, &timeouts).await?;
+        let first_byte = timeouts.started.elapsed();
+        let front = request.front;
+        let idle = timeouts.total;
+        let stream = move |on_finish| {
+            let upstream = Prefixed { first, rest: body };
+            let transform = Passthrough::new(front, strip_usage);
+            Body::new(StreamRelay::new(upstream, transform, idle, on_finish))
+        };
+        return Ok(Answer {
+            head,
+            body: AnswerBody::Stream(Box::new(stream)),
+            first_byte,
+            upstream_wait: first_byte,
+        });
+    }
+    let bytes = read_body(deployment, body, &timeouts).await?;
+    let usage = wire_usage(wire, &bytes);
+    let elapsed = timeouts.started.elapsed();
+    Ok(Answer {
+        head,
+        body: AnswerBody::Whole { bytes, usage },
+        first_byte: elapsed,
+        upstream_wait: elapsed,
+    })
+}
+
+fn wire_usage(kind: switchboard_api::codec::Wire, bytes: &[u8]) -> Option<TokenUsage> {
+    wire(kind).response_usage(bytes)
+}
 
 /// The upstream body: the client's with the model spliced in, and for the
 /// OpenAI wire `stream_options.include_usage` forced on, so the gateway

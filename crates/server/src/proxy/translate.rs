@@ -3,14 +3,152 @@
 //! streams.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use axum::body::Body;
 use bytes::Bytes;
-use switchboard_api::codec::{Framing, StreamDecoder, StreamEncoder, UpstreamEvent};
+use http::HeaderValue;
+use http::header::CONTENT_TYPE;
+use switchboard_api::codec::{
+    self, EncodeOptions, Framing, StreamDecoder, StreamEncoder, UpstreamEvent, Wire,
+};
 use switchboard_api::eventstream::EventStreamDecoder;
 use switchboard_api::sse::{EventSplitter, data_range, event_name};
 use switchboard_api::{ApiError, ErrorKind, TokenUsage};
+use switchboard_providers::{StreamUsage, adjusted_body};
+use switchboard_router::Deployment;
 
-use crate::relay::StreamTransform;
+use super::attempt::{Answer, AnswerBody, AttemptError};
+use super::upstream::{
+    Prefixed, Timeouts, before_send, endpoint, failure, first_frame, read_body, response_head, send,
+};
+use super::{FrontRequest, Probe};
+use crate::relay::{StreamRelay, StreamTransform};
+use crate::runtime::Runtime;
+use crate::state::AppState;
+
+/// `max_tokens` for wires that require one (Anthropic) when neither the
+/// client nor the deployment's `model_info` gives one (LiteLLM's default).
+const DEFAULT_MAX_TOKENS: u64 = 4096;
+
+/// One translated attempt: the front door's request through OpenAI chat to
+/// the deployment's wire, and the answer back.
+pub(super) async fn run(
+    state: &AppState,
+    runtime: &Runtime,
+    request: &FrontRequest,
+    probe: &Probe,
+    deployment: &Arc<Deployment>,
+    upstream_model: &str,
+    wire: Wire,
+) -> Result<Answer, AttemptError> {
+    let stream = probe.stream;
+    let front = codec::front(request.front);
+    let wire_codec = codec::wire(wire);
+    let decoded = front
+        .decode(&request.body, request.path_model.as_deref(), stream)
+        .map_err(before_send)?;
+    let chat = decoded.value;
+    let wants_usage = chat
+        .stream_options
+        .as_ref()
+        .and_then(|o| o.include_usage)
+        .unwrap_or(false);
+    let options = EncodeOptions {
+        model: upstream_model,
+        stream,
+        default_max_tokens: deployment
+            .settings
+            .max_output_tokens
+            .unwrap_or(DEFAULT_MAX_TOKENS),
+        stream_usage_option: deployment.adapter.stream_usage() == StreamUsage::StreamOptions,
+    };
+    let encoded = wire_codec
+        .encode_request(&chat, &options)
+        .map_err(before_send)?;
+    let mut dropped = decoded.dropped;
+    dropped.extend(encoded.dropped);
+    if !dropped.is_empty() && !runtime.drop_params {
+        return Err(before_send(unsupported_params(deployment, dropped)));
+    }
+
+    let timeouts = Timeouts::of(runtime, deployment, stream);
+    let endpoint = endpoint(deployment, request.operation, upstream_model, stream)?;
+    let segments = adjusted_body(
+        deployment.adapter.as_ref(),
+        vec![Bytes::from(encoded.value)],
+    );
+    let (parts, mut body) = send(state, deployment, &endpoint, segments, &timeouts).await?;
+    if !parts.status.is_success() {
+        return Err(failure(deployment, wire, false, parts, body, &timeouts).await);
+    }
+    let mut head = response_head(deployment, &parts.headers);
+    let created = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if stream {
+        let first = first_frame(deployment, wire, &mut body, &timeouts).await?;
+        let first_byte = timeouts.started.elapsed();
+        if let Some(headers) = head.headers_mut() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        }
+        let decoder = wire_codec.stream_decoder(upstream_model, created);
+        let encoder = front.stream_encoder(wants_usage);
+        let framing = wire_codec.framing();
+        let idle = timeouts.total;
+        let stream = move |on_finish| {
+            let upstream = Prefixed { first, rest: body };
+            let transform = Translate::new(framing, decoder, encoder);
+            Body::new(StreamRelay::new(upstream, transform, idle, on_finish))
+        };
+        return Ok(Answer {
+            head,
+            body: AnswerBody::Stream(Box::new(stream)),
+            first_byte,
+            upstream_wait: first_byte,
+        });
+    }
+    let bytes = read_body(deployment, body, &timeouts).await?;
+    let elapsed = timeouts.started.elapsed();
+    let response = wire_codec
+        .decode_response(&bytes, upstream_model, created)
+        .map_err(|error| AttemptError {
+            failure: error.into(),
+            class: switchboard_router::FailureClass::ServerError,
+            retry_after: None,
+        })?;
+    let usage = response.usage.map(TokenUsage::from);
+    let encoded = front.encode_response(&response).map_err(before_send)?;
+    if let Some(headers) = head.headers_mut() {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    Ok(Answer {
+        head,
+        body: AnswerBody::Whole {
+            bytes: Bytes::from(encoded),
+            usage,
+        },
+        first_byte: elapsed,
+        upstream_wait: elapsed,
+    })
+}
+
+/// The 400 of LiteLLM's `drop_params` semantics, naming what was refused.
+fn unsupported_params(deployment: &Deployment, mut dropped: Vec<String>) -> ApiError {
+    dropped.sort();
+    dropped.dedup();
+    ApiError::new(
+        ErrorKind::InvalidRequest,
+        format!(
+            "provider `{}` does not support these parameters: {}. Remove them, or set \
+             `litellm_settings.drop_params: true` to drop unsupported parameters.",
+            deployment.provider(),
+            dropped.join(", ")
+        ),
+    )
+    .with_param(dropped[0].clone())
+}
 
 /// Decodes the upstream's events into OpenAI chunks and encodes them for the
 /// client.

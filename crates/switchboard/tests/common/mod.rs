@@ -169,6 +169,12 @@ pub fn mock_config(mock: &MockServer) -> String {
     )
 }
 
+/// `config` with retries off: for tests of what a client sees when an
+/// upstream fails (with retries on, the next attempt would succeed).
+pub fn without_retries(config: &str) -> String {
+    format!("{config}router_settings:\n  num_retries: 0\n")
+}
+
 pub async fn post(gateway: &Gateway, path: &str, body: &serde_json::Value) -> reqwest::Response {
     client()
         .post(gateway.url(path))
