@@ -15,6 +15,7 @@ mod cohere;
 mod gemini;
 mod headers;
 mod openai_compatible;
+mod vertex;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use cohere::{Cohere, rerank_endpoint};
 pub use gemini::Gemini;
 pub use openai_compatible::OpenAiCompatible;
 use serde_json::Value;
+pub use vertex::Vertex;
 
 /// LiteLLM provider names that are another provider under a second name.
 const ALIASES: &[(&str, &str)] = &[
@@ -92,6 +94,15 @@ const NATIVE: &[Native] = &[
         about: "Amazon Bedrock Converse API (SigV4 from AWS keys or profiles, or a Bedrock API key)",
         key_env: &["AWS_BEARER_TOKEN_BEDROCK", "AWS_ACCESS_KEY_ID"],
         base_env: &["AWS_BEDROCK_RUNTIME_ENDPOINT"],
+    },
+    Native {
+        name: "vertex_ai",
+        about: "Google Vertex AI: Gemini and Claude models (OAuth from a service account or an access token)",
+        // Zero config offers `vertex_ai/*` only when a project is named:
+        // Google credentials alone are common on machines that do not use
+        // Vertex AI.
+        key_env: &["VERTEXAI_PROJECT"],
+        base_env: &[],
     },
     Native {
         name: "azure",
@@ -198,6 +209,7 @@ pub fn build_adapter(
             Ok(Arc::new(Cohere::new(&base, headers)?))
         }
         "bedrock" => bedrock::build(params, context),
+        "vertex_ai" => vertex::build(params, context),
         "mock" => {
             let base = params.api_base.or(context.mock_base_url).ok_or_else(|| {
                 ProviderError::MissingApiBase("mock".into(), "run with zero config".into())
