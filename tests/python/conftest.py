@@ -86,6 +86,11 @@ model_list:
       model: openai/mock-gpt
       api_base: {mock_url}/v1
       api_key: sk-upstream
+  - model_name: groq
+    litellm_params:
+      model: groq/mock-gpt
+      api_base: {mock_url}/v1
+      api_key: gsk-upstream
   - model_name: embed
     litellm_params:
       model: openai/mock-embed

@@ -160,7 +160,7 @@ def test_every_native_provider(client, model):
 
 def test_models(client):
     ids = [m.id for m in client.models.list()]
-    assert ids == ["bedrock", "claude", "cohere", "embed", "gemini", "gpt"]
+    assert ids == ["bedrock", "claude", "cohere", "embed", "gemini", "gpt", "groq"]
     assert client.models.retrieve("gpt").id == "gpt"
 
 

@@ -38,6 +38,13 @@ pub trait Adapter: Send + Sync + fmt::Debug {
         StreamUsage::StreamOptions
     }
 
+    /// Whether the provider serves OpenAI's Responses API itself (OpenAI,
+    /// Azure): Responses clients then pass through untranslated; for the
+    /// others the gateway translates them to chat.
+    fn serves_responses(&self) -> bool {
+        false
+    }
+
     /// The endpoint of `operation` for `upstream_model`; `stream` matters to
     /// providers with separate streaming URLs. Usually borrowed from what
     /// the adapter precomputed when the config was loaded.

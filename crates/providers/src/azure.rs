@@ -110,6 +110,10 @@ impl Adapter for Azure {
         Wire::OpenAi
     }
 
+    fn serves_responses(&self) -> bool {
+        true
+    }
+
     fn endpoint(
         &self,
         operation: Operation,

@@ -53,6 +53,9 @@ pub struct CatalogEntry {
     pub base_suffix: Option<String>,
     #[serde(default)]
     pub stream_usage: StreamUsage,
+    /// The provider serves OpenAI's Responses API (`/responses`) itself.
+    #[serde(default)]
+    pub responses: bool,
     pub docs: String,
 }
 

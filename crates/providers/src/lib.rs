@@ -215,11 +215,13 @@ pub fn build_adapter(
                 ProviderError::MissingApiBase("mock".into(), "run with zero config".into())
             })?;
             let headers = headers::base_headers(AuthStyle::Bearer, params.api_key, params.extra)?;
+            // The mock serves every OpenAI API, `/responses` included.
             Ok(Arc::new(OpenAiCompatible::new(
                 "mock",
                 base,
                 headers,
                 StreamUsage::StreamOptions,
+                true,
             )?))
         }
         name => {
@@ -289,6 +291,7 @@ fn build_from_catalog(
         &base,
         headers,
         entry.stream_usage,
+        entry.responses,
     )?))
 }
 

@@ -15,6 +15,8 @@ use crate::catalog::StreamUsage;
 pub struct OpenAiCompatible {
     provider: String,
     stream_usage: StreamUsage,
+    /// Serves `/responses` itself (else Responses clients are translated).
+    serves_responses: bool,
     chat: Endpoint,
     completions: Endpoint,
     embeddings: Endpoint,
@@ -28,6 +30,7 @@ impl OpenAiCompatible {
         base: &str,
         headers: http::HeaderMap,
         stream_usage: StreamUsage,
+        serves_responses: bool,
     ) -> Result<OpenAiCompatible, ProviderError> {
         let base = base.trim_end_matches('/');
         let endpoint = |operation: Operation| -> Result<Endpoint, ProviderError> {
@@ -39,6 +42,7 @@ impl OpenAiCompatible {
         Ok(OpenAiCompatible {
             provider: provider.to_string(),
             stream_usage,
+            serves_responses,
             chat: endpoint(Operation::ChatCompletions)?,
             completions: endpoint(Operation::Completions)?,
             embeddings: endpoint(Operation::Embeddings)?,
@@ -58,6 +62,10 @@ impl Adapter for OpenAiCompatible {
 
     fn stream_usage(&self) -> StreamUsage {
         self.stream_usage
+    }
+
+    fn serves_responses(&self) -> bool {
+        self.serves_responses
     }
 
     fn endpoint(

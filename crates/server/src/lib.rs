@@ -50,6 +50,10 @@ pub fn router(state: Arc<AppState>) -> Router {
                 &format!("{prefix}/embeddings"),
                 post(front::openai::embeddings),
             )
+            .route(
+                &format!("{prefix}/responses"),
+                post(front::openai::responses),
+            )
             .route(&format!("{prefix}/models"), get(front::openai::list_models))
             .route(
                 &format!("{prefix}/models/{{*model}}"),

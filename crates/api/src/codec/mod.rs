@@ -256,6 +256,24 @@ pub fn wire(wire: Wire) -> &'static dyn WireCodec {
     }
 }
 
+/// The side parser of an untranslated stream from a front door's own
+/// wire. `strip_usage`: the gateway asked for usage the client did not.
+pub fn passthrough_observer(front: Front, strip_usage: bool) -> Box<dyn StreamObserver> {
+    match front {
+        // Responses streams carry usage in their last event, unasked.
+        Front::OpenAiResponses => responses_usage_observer(),
+        _ => wire(front.native_wire()).stream_observer(strip_usage),
+    }
+}
+
+/// The usage of an untranslated complete response to a front door.
+pub fn passthrough_usage(front: Front, body: &[u8]) -> Option<TokenUsage> {
+    match front {
+        Front::OpenAiResponses => crate::openai::responses::responses_usage(body),
+        _ => wire(front.native_wire()).response_usage(body),
+    }
+}
+
 /// The codec of a front door's dialect.
 pub fn front(front: Front) -> &'static dyn FrontCodec {
     match front {

@@ -1,5 +1,5 @@
 //! The OpenAI front door: `/v1/chat/completions`, `/v1/completions`,
-//! `/v1/embeddings`, `/v1/models`.
+//! `/v1/embeddings`, `/v1/responses`, `/v1/models`.
 
 use std::sync::Arc;
 
@@ -28,6 +28,16 @@ pub async fn completions(State(state): State<Arc<AppState>>, request: Request) -
 
 pub async fn embeddings(State(state): State<Arc<AppState>>, request: Request) -> Response {
     handle(state, request, door(Operation::Embeddings)).await
+}
+
+/// `POST /v1/responses`: OpenAI's Responses API, passed through to
+/// providers that serve it and translated through chat for the others.
+pub async fn responses(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let door = Door {
+        front: Front::OpenAiResponses,
+        ..door(Operation::Responses)
+    };
+    handle(state, request, door).await
 }
 
 fn door(operation: Operation) -> Door {

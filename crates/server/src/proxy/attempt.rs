@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use bytes::Bytes;
 use switchboard_api::TokenUsage;
-use switchboard_api::codec;
+use switchboard_api::codec::{self, Front};
 use switchboard_api::openai::Operation;
 use switchboard_router::{Deployment, FailureClass};
 
@@ -64,7 +64,11 @@ pub(super) async fn attempt(
 ) -> Result<Answer, AttemptError> {
     let started = Instant::now();
     let wire = deployment.adapter.wire();
-    let answer = if wire == request.front.native_wire() {
+    // Same dialect passes through; a Responses client also needs a provider
+    // that serves the Responses API (else it is translated through chat).
+    let same_dialect = wire == request.front.native_wire()
+        && (request.front != Front::OpenAiResponses || deployment.adapter.serves_responses());
+    let answer = if same_dialect {
         passthrough::run(state, runtime, request, probe, deployment, upstream_model).await
     } else if request.operation == Operation::Embeddings {
         match codec::wire(wire).embeddings() {
@@ -82,7 +86,10 @@ pub(super) async fn attempt(
             }
             None => Err(unsupported(deployment, request.operation)),
         }
-    } else if request.operation == Operation::ChatCompletions {
+    } else if matches!(
+        request.operation,
+        Operation::ChatCompletions | Operation::Responses
+    ) {
         translate::run(
             state,
             runtime,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use bytes::Bytes;
-use switchboard_api::codec::{Front, StreamEncoder, StreamObserver, wire};
+use switchboard_api::codec::{
+    Front, StreamEncoder, StreamObserver, passthrough_observer, passthrough_usage,
+};
 use switchboard_api::openai::{Edit, InspectedRequest, rewrite_request};
 use switchboard_api::sse::EventSplitter;
 use switchboard_api::{ApiError, TokenUsage};
@@ -66,7 +68,7 @@ pub(super) async fn run(
         });
     }
     let bytes = read_body(deployment, body, &timeouts).await?;
-    let usage = wire_usage(wire, &bytes);
+    let usage = passthrough_usage(request.front, &bytes);
     let elapsed = timeouts.started.elapsed();
     Ok(Answer {
         head,
@@ -74,10 +76,6 @@ pub(super) async fn run(
         first_byte: elapsed,
         upstream_wait: elapsed,
     })
-}
-
-fn wire_usage(kind: switchboard_api::codec::Wire, bytes: &[u8]) -> Option<TokenUsage> {
-    wire(kind).response_usage(bytes)
 }
 
 /// The upstream body: the client's with the model spliced in, and for the
@@ -124,7 +122,7 @@ impl Passthrough {
     pub fn new(front: Front, strip_usage: bool) -> Passthrough {
         Passthrough {
             splitter: Some(EventSplitter::new()),
-            observer: wire(front.native_wire()).stream_observer(strip_usage),
+            observer: passthrough_observer(front, strip_usage),
             rewrites: strip_usage,
             errors: switchboard_api::codec::front(front).stream_encoder(false),
         }

@@ -11,9 +11,11 @@ use bytes::Bytes;
 use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 use switchboard_api::codec::{
-    self, EncodeOptions, Framing, StreamDecoder, StreamEncoder, UpstreamEvent, Wire,
+    self, EncodeOptions, Framing, Front, FrontCodec, ResponsesFront, StreamDecoder, StreamEncoder,
+    UpstreamEvent, Wire,
 };
 use switchboard_api::eventstream::EventStreamDecoder;
+use switchboard_api::openai::Operation;
 use switchboard_api::sse::{EventSplitter, data_range, event_name};
 use switchboard_api::{ApiError, ErrorKind, TokenUsage};
 use switchboard_providers::{StreamUsage, adjusted_body};
@@ -44,7 +46,15 @@ pub(super) async fn run(
     wire: Wire,
 ) -> Result<Answer, AttemptError> {
     let stream = probe.stream;
-    let front = codec::front(request.front);
+    // A Responses answer repeats the request's parameters: its codec is
+    // made for the request.
+    let responses;
+    let front: &dyn FrontCodec = if request.front == Front::OpenAiResponses {
+        responses = ResponsesFront::for_request(&request.body).map_err(before_send)?;
+        &responses
+    } else {
+        codec::front(request.front)
+    };
     let wire_codec = codec::wire(wire);
     let decoded = front
         .decode(&request.body, request.path_model.as_deref(), stream)
@@ -74,7 +84,13 @@ pub(super) async fn run(
     }
 
     let timeouts = Timeouts::of(runtime, deployment, stream);
-    let endpoint = endpoint(deployment, request.operation, upstream_model, stream)?;
+    // Translation always lands on the wire's chat operation.
+    let endpoint = endpoint(
+        deployment,
+        Operation::ChatCompletions,
+        upstream_model,
+        stream,
+    )?;
     let segments = adjusted_body(
         deployment.adapter.as_ref(),
         vec![Bytes::from(encoded.value)],
