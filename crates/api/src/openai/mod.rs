@@ -121,6 +121,17 @@ fn null_as_zero<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64
 /// Reads the `usage` of a complete (non-stream) response body, skipping
 /// everything else without building it.
 pub fn response_usage(body: &[u8]) -> Option<TokenUsage> {
+    // OpenAI writes `usage` last, so it is read from its key on without
+    // walking the choices. Inside a string the key's quotes would be
+    // escaped, so an unescaped `"usage":` is a member name; if it is not
+    // the top-level one, or is written with spaces, the full read decides.
+    if let Some(at) = memchr::memmem::rfind(body, b"\"usage\":") {
+        let rest = &body[at + b"\"usage\":".len()..];
+        let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<Option<Usage>>();
+        if let Some(Ok(usage)) = values.next() {
+            return usage.as_ref().map(TokenUsage::from);
+        }
+    }
     #[derive(Deserialize)]
     struct Probe {
         #[serde(default)]
@@ -150,6 +161,11 @@ mod tests {
         let usage = response_usage(body).unwrap();
         assert_eq!((usage.input_tokens, usage.output_tokens), (0, 7));
         assert!(response_usage(br#"{"id":"x"}"#).is_none());
+        // The key inside content is not the member.
+        let body = br#"{"choices":[{"message":{"content":"say \"usage\":{} please"}}],"usage":{"prompt_tokens":2,"completion_tokens":1}}"#;
+        assert_eq!(response_usage(body).unwrap().input_tokens, 2);
+        let body = br#"{"choices":[{"message":{"content":"\"usage\":{\"prompt_tokens\":9}"}}]}"#;
+        assert!(response_usage(body).is_none());
         assert!(response_usage(b"not json").is_none());
     }
 }

@@ -45,8 +45,25 @@ fn raw_including_null<'de, D: Deserializer<'de>>(
 /// injected `include_usage`, so its traces must be removed.
 pub fn inspect_chunk(data: &[u8], strip: bool) -> (ChunkAction, Option<TokenUsage>) {
     // Most chunks carry no usage: a substring search avoids parsing them.
-    if memmem::find(data, b"\"usage\"").is_none() {
+    let Some(first) = memmem::find(data, b"\"usage\"") else {
         return (ChunkAction::Forward, None);
+    };
+    // With include_usage every chunk ends with `,"usage":null}`. When that
+    // is the only `"usage"`, it is kept or cut without a parse: an unescaped
+    // key cannot be inside a string, and closing the data it is a member of
+    // the top-level object.
+    const NULL_MEMBER: &[u8] = b"\"usage\":null";
+    if data[first..].starts_with(NULL_MEMBER)
+        && memmem::find(&data[first + 1..], b"\"usage\"").is_none()
+    {
+        if !strip {
+            // Top-level or nested, a null usage is nothing to read.
+            return (ChunkAction::Forward, None);
+        }
+        let end = first + NULL_MEMBER.len();
+        if data[end..].trim_ascii() == b"}" && first > 0 && data[first - 1] == b',' {
+            return (ChunkAction::Remove(first - 1..end), None);
+        }
     }
     let Ok(probe) = serde_json::from_slice::<ChunkProbe>(data) else {
         return (ChunkAction::Forward, None);
@@ -155,6 +172,8 @@ mod tests {
     #[test]
     fn nested_usage_key_is_not_touched() {
         let chunk = r#"{"id":"1","choices":[{"delta":{"x":{"usage":null}}}]}"#;
+        assert_eq!(apply(chunk, true).0.as_deref(), Some(chunk));
+        let chunk = r#"{"id":"1","choices":[{"delta":{"x":{"a":1,"usage":null}}}]}"#;
         assert_eq!(apply(chunk, true).0.as_deref(), Some(chunk));
     }
 
