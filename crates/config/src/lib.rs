@@ -55,6 +55,27 @@ pub fn parse(text: &str, env: &Environment) -> Result<Loaded, ConfigError> {
     if value.is_null() {
         value = serde_json::Value::Object(Default::default());
     }
+    parse_value(value, env)
+}
+
+/// Parses and validates one `model_list` entry given as JSON (a deployment
+/// added through the admin API), with the same checks and `os.environ/`
+/// references as in a file. Error paths start at the entry
+/// (`litellm_params.rpm`).
+pub fn parse_model(entry: serde_json::Value, env: &Environment) -> Result<Loaded, ConfigError> {
+    let wrapped = serde_json::json!({ "model_list": [entry] });
+    parse_value(wrapped, env).map_err(|error| match error {
+        ConfigError::Invalid { path, message } => ConfigError::Invalid {
+            path: path
+                .strip_prefix("model_list[0].")
+                .map_or(path.clone(), str::to_string),
+            message,
+        },
+        other => other,
+    })
+}
+
+fn parse_value(mut value: serde_json::Value, env: &Environment) -> Result<Loaded, ConfigError> {
     if !value.is_object() {
         return Err(ConfigError::Invalid {
             path: "(top level)".into(),

@@ -161,6 +161,13 @@ pub struct LitellmSettings {
     pub default_fallbacks: Vec<String>,
     pub allowed_fails: Option<u32>,
     pub drop_params: Option<bool>,
+    /// `/metrics` needs the master key (or an admin's) when set.
+    pub require_auth_for_metrics_endpoint: Option<bool>,
+    /// switchboard: per key alias and team metric series (off: they can
+    /// number in the thousands).
+    pub metrics_key_labels: Option<bool>,
+    /// Keep request and response bodies out of the request logs.
+    pub turn_off_message_logging: Option<bool>,
     pub json_logs: Option<bool>,
     pub set_verbose: Option<bool>,
 }
@@ -177,4 +184,14 @@ pub struct GeneralSettings {
     /// switchboard: seconds that in-flight requests and streams get to finish
     /// after SIGTERM before the process exits anyway.
     pub graceful_shutdown_seconds: Option<f64>,
+    // Request log retention, pruned in the background in small batches
+    // (crates/store/src/retention.rs).
+    /// Delete request logs older than this: `30d`, `12h`, `2w`, `1mo`
+    /// (LiteLLM's key).
+    pub maximum_spend_logs_retention_period: Option<String>,
+    /// switchboard: keep at most this many request logs, the newest.
+    pub max_request_logs: Option<u64>,
+    /// `false`: keep request and response bodies out of the request logs
+    /// (LiteLLM's key; unlike LiteLLM, bodies are kept when it is absent).
+    pub store_prompts_in_spend_logs: Option<bool>,
 }

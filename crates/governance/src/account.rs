@@ -153,6 +153,17 @@ impl Account {
         self.lock().spend.reset_at
     }
 
+    /// Requests and tokens counted in the minute of `now_ms` (for rate-limit
+    /// headroom).
+    pub fn this_minute(&self, now_ms: i64) -> (u64, u64) {
+        let window = self.lock().window;
+        if window.minute == now_ms.div_euclid(MINUTE_MS) {
+            (window.requests, window.tokens)
+        } else {
+            (0, 0)
+        }
+    }
+
     /// Spend per model with `model_max_budget` tracking.
     pub fn model_spend(&self) -> Vec<(String, f64)> {
         self.lock()

@@ -5,11 +5,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use switchboard_api::TokenUsage;
 use switchboard_governance::Admission;
 use switchboard_router::Deployment;
 use switchboard_store::{LogRecord, LogWriter};
 
+use crate::metrics::Metrics;
 use crate::runtime::Runtime;
 
 /// How a request ended, as accounting needs it.
@@ -20,7 +23,15 @@ pub struct Completion {
     pub error: Option<String>,
     /// When the first byte of the answer arrived (streams).
     pub first_byte_at: Option<Instant>,
+    /// Times between the stream's chunks.
+    pub chunk_gaps: Vec<Duration>,
+    /// What the client received (its first [`LOGGED_BODY_BYTES`]), when
+    /// bodies are logged.
+    pub response_body: Option<Bytes>,
 }
+
+/// Bytes of a request or response body the request log keeps at most.
+pub const LOGGED_BODY_BYTES: usize = 256 * 1024;
 
 /// What prices a request: the deployment that served it, in the runtime
 /// it was routed with.
@@ -44,14 +55,31 @@ impl Pricing {
 #[derive(Debug, Default)]
 pub struct Ledger {
     pub writer: Option<LogWriter>,
+    pub metrics: Option<Arc<Metrics>>,
     pub record: LogRecord,
     pub admission: Option<Admission>,
     pub pricing: Option<Pricing>,
+    /// The client's request body: set when bodies are logged
+    /// (`Runtime::log_bodies`), and only then is the response kept too.
+    pub request_body: Option<Bytes>,
 }
 
 impl Ledger {
     /// Prices the usage, settles the admission, queues the record; returns
     /// the cost (`None` when unknown).
+    /// Whether the response body is wanted for the log.
+    pub fn wants_bodies(&self) -> bool {
+        self.request_body.is_some()
+    }
+
+    /// Keeps the request body for the log when the runtime logs bodies and
+    /// a writer will write it.
+    pub fn keep_request_body(&mut self, log_bodies: bool, body: &Bytes) {
+        if log_bodies && self.writer.is_some() {
+            self.request_body = Some(body.clone());
+        }
+    }
+
     pub fn close(
         mut self,
         started: Instant,
@@ -66,9 +94,9 @@ impl Ledger {
             let tokens = completion.usage.map_or(0, |u| u.total());
             admission.settle(cost.unwrap_or(0.0), tokens);
         }
-        let Some(writer) = self.writer.take() else {
+        if self.writer.is_none() && self.metrics.is_none() {
             return cost;
-        };
+        }
         let mut record = self.record;
         record.latency_ms = millis(started.elapsed());
         record.overhead_ms = Some(millis(overhead));
@@ -77,6 +105,10 @@ impl Ledger {
             .map(|at| millis(at.saturating_duration_since(started)));
         record.status = completion.status;
         record.error = completion.error;
+        if let Some(body) = &self.request_body {
+            record.request_body = Some(logged_text(body));
+            record.response_body = completion.response_body.as_deref().map(logged_text);
+        }
         record.cost = cost;
         if let Some(usage) = completion.usage {
             record.input_tokens = usage.input_tokens;
@@ -85,11 +117,44 @@ impl Ledger {
             record.cache_write_tokens = usage.cache_write_tokens;
             record.reasoning_tokens = usage.reasoning_tokens;
         }
-        writer.record(record);
+        if let Some(metrics) = &self.metrics {
+            metrics.observe(&record, &completion.chunk_gaps);
+        }
+        if let Some(writer) = self.writer {
+            writer.record(record);
+        }
         cost
     }
 }
 
 fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
+}
+
+/// A body as the request log keeps it: text, cut at [`LOGGED_BODY_BYTES`]
+/// with a note saying how much was left out.
+fn logged_text(body: &[u8]) -> String {
+    if body.len() <= LOGGED_BODY_BYTES {
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    let mut text = String::from_utf8_lossy(&body[..LOGGED_BODY_BYTES]).into_owned();
+    text.push_str(&format!(
+        " [... {} more bytes not logged]",
+        body.len() - LOGGED_BODY_BYTES
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_bodies_are_cut_with_a_note() {
+        assert_eq!(logged_text(b"{\"a\":1}"), "{\"a\":1}");
+        let big = vec![b'x'; LOGGED_BODY_BYTES + 10];
+        let text = logged_text(&big);
+        assert!(text.starts_with("xxx"));
+        assert!(text.ends_with(" [... 10 more bytes not logged]"));
+    }
 }

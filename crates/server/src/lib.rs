@@ -9,15 +9,18 @@ pub mod accounting;
 pub mod admin;
 pub mod auth;
 pub mod context;
+pub mod deployments;
 pub mod failure;
 pub mod front;
 pub mod health;
+pub mod metrics;
 pub mod model_info;
 pub mod pricing;
 pub mod principals;
 pub mod proxy;
 pub mod relay;
 pub mod runtime;
+pub mod secrets;
 pub mod state;
 
 use std::future::Future;
@@ -84,11 +87,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health/liveliness", get(health::liveness))
         .route("/health/liveness", get(health::liveness))
         .route("/health/readiness", get(health::readiness))
+        .route("/metrics", get(health::metrics))
         .route("/model/info", get(model_info::model_info))
         .route("/v1/model/info", get(model_info::model_info))
         .route("/model_group/info", get(model_info::model_group_info))
+        .route("/model/new", post(admin::models::new))
+        .route("/model/update", post(admin::models::update))
+        .route("/model/delete", post(admin::models::delete))
         .route("/v1/model_group/info", get(model_info::model_group_info))
         .route("/spend/logs", get(admin::spend::logs))
+        .route("/logs", get(admin::logs::search))
+        .route("/logs/stats", get(admin::logs::stats))
+        .route("/logs/{request_id}", get(admin::logs::detail))
         .route("/audit/logs", get(admin::audit::logs))
         .route("/global/spend/report", get(admin::reports::global))
         .route("/spend/keys", get(admin::reports::keys))
@@ -154,6 +164,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/budget/delete", post(admin::principals::budget_delete))
         .route("/budget/info", post(admin::principals::budget_info))
         .route("/budget/list", get(admin::principals::budget_list))
+        // The web UI at /ui, and / redirecting there.
+        .merge(switchboard_ui::router())
         .fallback(front::openai::not_found)
         .with_state(state)
 }

@@ -39,7 +39,10 @@ pub async fn model_info(
     let data: Vec<Value> = visible_groups(&state, &runtime, &principal)
         .flat_map(|group| group.deployments.iter())
         .filter(|d| wanted.is_none_or(|id| *id == d.id))
-        .map(|d| deployment_row(&runtime, d, now))
+        .map(|d| {
+            let added = state.deployments().is_some_and(|s| s.is_added(&d.id));
+            deployment_row(&runtime, d, added, now)
+        })
         .collect();
     Json(json!({ "data": data })).into_response()
 }
@@ -78,7 +81,9 @@ pub fn visible_groups<'a>(
     })
 }
 
-fn deployment_row(runtime: &Runtime, deployment: &Deployment, now: i64) -> Value {
+/// `added`: the deployment came from the admin API (LiteLLM's `db_model`),
+/// not the config file.
+fn deployment_row(runtime: &Runtime, deployment: &Deployment, added: bool, now: i64) -> Value {
     let settings = &deployment.settings;
     let prices = runtime.prices.per_token(deployment);
     json!({
@@ -99,6 +104,7 @@ fn deployment_row(runtime: &Runtime, deployment: &Deployment, now: i64) -> Value
             "max_output_tokens": settings.max_output_tokens,
             "input_cost_per_token": prices.map(|p| p.0),
             "output_cost_per_token": prices.map(|p| p.1),
+            "db_model": added,
         },
         "health": health(deployment, now),
     })

@@ -47,9 +47,55 @@ pub struct StreamOutcome {
     pub status: u16,
     /// What went wrong, when something did.
     pub error: Option<String>,
+    /// Times between the upstream's chunks (time between tokens).
+    pub chunk_gaps: Vec<Duration>,
+    /// The first bytes the client received, when [`OnFinish::capturing`]
+    /// asked for them (the request log's response body).
+    pub body: Option<Bytes>,
 }
 
-pub type OnFinish = Box<dyn FnOnce(StreamOutcome) + Send>;
+/// The accounting callback of a stream, and how much of the stream it
+/// wants to see.
+pub struct OnFinish {
+    callback: Box<dyn FnOnce(StreamOutcome) + Send>,
+    capture: usize,
+}
+
+impl OnFinish {
+    pub fn new(callback: impl FnOnce(StreamOutcome) + Send + 'static) -> OnFinish {
+        OnFinish {
+            callback: Box::new(callback),
+            capture: 0,
+        }
+    }
+
+    /// Keeps up to `bytes` of what the client receives for the outcome.
+    pub fn capturing(mut self, bytes: usize) -> OnFinish {
+        self.capture = bytes;
+        self
+    }
+}
+
+/// The first bytes of a stream, up to a limit.
+struct Capture {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl Capture {
+    fn keep(capture: &mut Option<Capture>, data: &[u8]) {
+        if let Some(capture) = capture {
+            let room = capture.limit.saturating_sub(capture.bytes.len());
+            capture
+                .bytes
+                .extend_from_slice(&data[..room.min(data.len())]);
+        }
+    }
+
+    fn take(capture: &mut Option<Capture>) -> Option<Bytes> {
+        capture.take().map(|c| Bytes::from(c.bytes))
+    }
+}
 
 pin_project_lite::pin_project! {
     /// The client-facing body of a streamed response.
@@ -59,11 +105,14 @@ pin_project_lite::pin_project! {
         transform: T,
         ready: VecDeque<Bytes>,
         first_byte_at: Option<std::time::Instant>,
+        last_chunk_at: Option<Instant>,
+        chunk_gaps: Vec<Duration>,
         idle_timeout: Duration,
         #[pin]
         idle: Sleep,
         finished: bool,
-        on_finish: Option<OnFinish>,
+        on_finish: Option<Box<dyn FnOnce(StreamOutcome) + Send>>,
+        capture: Option<Capture>,
     }
 
     impl<B, T: StreamTransform> PinnedDrop for StreamRelay<B, T> {
@@ -77,6 +126,8 @@ pin_project_lite::pin_project! {
                     completed: false,
                     status: 499,
                     error: Some("client disconnected".into()),
+                    chunk_gaps: std::mem::take(this.chunk_gaps),
+                    body: Capture::take(this.capture),
                 });
             }
         }
@@ -95,10 +146,16 @@ impl<B, T: StreamTransform> StreamRelay<B, T> {
             transform,
             ready: VecDeque::new(),
             first_byte_at: None,
+            last_chunk_at: None,
+            chunk_gaps: Vec::new(),
             idle_timeout,
             idle: tokio::time::sleep(idle_timeout),
             finished: false,
-            on_finish: Some(on_finish),
+            capture: (on_finish.capture > 0).then(|| Capture {
+                bytes: Vec::new(),
+                limit: on_finish.capture,
+            }),
+            on_finish: Some(on_finish.callback),
         }
     }
 
@@ -111,12 +168,18 @@ impl<B, T: StreamTransform> StreamRelay<B, T> {
             this.transform.error(error, this.ready);
         }
         if let Some(on_finish) = this.on_finish.take() {
+            // The queued tail (closing or error events) goes out next.
+            for bytes in this.ready.iter() {
+                Capture::keep(this.capture, bytes);
+            }
             on_finish(StreamOutcome {
                 usage: this.transform.usage(),
                 first_byte_at: *this.first_byte_at,
                 completed: error.is_none(),
                 status: error.as_ref().map_or(200, |e| e.status),
                 error: error.map(|e| e.message),
+                chunk_gaps: std::mem::take(this.chunk_gaps),
+                body: Capture::take(this.capture),
             });
         }
     }
@@ -136,7 +199,9 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         loop {
-            if let Some(bytes) = self.as_mut().project().ready.pop_front() {
+            let this = self.as_mut().project();
+            if let Some(bytes) = this.ready.pop_front() {
+                Capture::keep(this.capture, &bytes);
                 return Poll::Ready(Some(Ok(Frame::data(bytes))));
             }
             if self.finished {
@@ -156,13 +221,20 @@ where
                     continue;
                 }
             };
-            let deadline = Instant::now() + *this.idle_timeout;
-            this.idle.as_mut().reset(deadline);
+            let now = Instant::now();
+            this.idle.as_mut().reset(now + *this.idle_timeout);
             let result = match frame {
                 Some(Ok(frame)) => match frame.into_data() {
                     Ok(data) => {
                         if this.first_byte_at.is_none() {
-                            *this.first_byte_at = Some(std::time::Instant::now());
+                            *this.first_byte_at = Some(now.into_std());
+                        }
+                        if let Some(last) = this.last_chunk_at.replace(now) {
+                            // Bounded: a pathological stream of millions of
+                            // chunks keeps its first 4096 gaps.
+                            if this.chunk_gaps.len() < 4096 {
+                                this.chunk_gaps.push(now - last);
+                            }
                         }
                         this.transform.frame(data, this.ready)
                     }

@@ -49,6 +49,12 @@ pub struct Runtime {
     /// Drop parameters a provider does not support instead of refusing the
     /// request (LiteLLM's `drop_params`).
     pub drop_params: bool,
+    /// `/metrics` needs an admin key.
+    pub metrics_auth: bool,
+    /// Per key and team metric series.
+    pub metrics_key_labels: bool,
+    /// Request and response bodies go into the request log.
+    pub log_bodies: bool,
     /// Unix time the runtime was built (the `created` of `/v1/models`).
     pub created: u64,
 }
@@ -140,6 +146,13 @@ impl Runtime {
             limits,
             prices,
             drop_params: config.litellm_settings.drop_params.unwrap_or(false),
+            metrics_auth: config
+                .litellm_settings
+                .require_auth_for_metrics_endpoint
+                .unwrap_or(false),
+            metrics_key_labels: config.litellm_settings.metrics_key_labels.unwrap_or(false),
+            log_bodies: config.litellm_settings.turn_off_message_logging != Some(true)
+                && config.general_settings.store_prompts_in_spend_logs != Some(false),
             created: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),

@@ -1,14 +1,16 @@
 //! What every handler shares: the current runtime, the upstream client, and
 //! the storage behind logs.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use arc_swap::ArcSwap;
 use switchboard_governance::Registry;
 use switchboard_providers::client::UpstreamClient;
 use switchboard_store::{LogWriter, Store};
 
+use crate::deployments::Deployments;
+use crate::metrics::Metrics;
 use crate::runtime::Runtime;
 
 #[derive(Debug)]
@@ -21,6 +23,9 @@ pub struct AppState {
     pub logs: Option<LogWriter>,
     /// Keys, users, teams, ... with their live counters.
     pub registry: Arc<Registry>,
+    pub metrics: Arc<Metrics>,
+    /// The model list's sources (config file and admin API), once set up.
+    deployments: OnceLock<Deployments>,
     draining: AtomicBool,
 }
 
@@ -31,13 +36,17 @@ impl AppState {
         store: Option<Store>,
         logs: Option<LogWriter>,
         registry: Arc<Registry>,
+        metrics: Arc<Metrics>,
     ) -> AppState {
+        metrics.set_key_labels(runtime.metrics_key_labels);
         AppState {
             runtime: ArcSwap::from_pointee(runtime),
             client,
             store,
             logs,
             registry,
+            metrics,
+            deployments: OnceLock::new(),
             draining: AtomicBool::new(false),
         }
     }
@@ -50,7 +59,19 @@ impl AppState {
     /// Swaps in a new runtime (config reload); in-flight requests finish on
     /// the old one.
     pub fn replace_runtime(&self, runtime: Runtime) {
+        self.metrics.set_key_labels(runtime.metrics_key_labels);
         self.runtime.store(Arc::new(runtime));
+    }
+
+    /// Sets up the model list's sources (once, at startup); `false` when
+    /// they were set already.
+    pub fn set_deployments(&self, deployments: Deployments) -> bool {
+        self.deployments.set(deployments).is_ok()
+    }
+
+    /// The model list's sources: `None` only before startup sets them.
+    pub fn deployments(&self) -> Option<&Deployments> {
+        self.deployments.get()
     }
 
     /// Marks the gateway as shutting down: readiness turns 503 so load

@@ -6,21 +6,35 @@
 //! unix milliseconds (`i64`) and JSON as text, so one query text serves both
 //! backends.
 
+mod deployments;
 mod logs;
 mod migrations;
 mod principals;
 mod reports;
+mod retention;
+mod search;
+mod spill;
+mod sql;
+mod stats;
 mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use deployments::StoredDeployment;
 pub use logs::{LogQuery, LogRecord};
 pub use principals::{AuditEntry, AuditQuery, SpendUpdate, StoredPrincipal};
 pub use reports::{GroupBy, ReportRow};
+pub use retention::Retention;
+pub use search::{
+    Cursor, LogOwner, LogPage, LogSearch, LogSummary, MAX_LIMIT, StatusFilter, TextQuery,
+};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
-pub use writer::{LogWriter, WriterStats};
+pub use stats::{
+    LogStats, MAX_BUCKETS, RAW_STATS_MAX_MS, StatsBucket, StatsQuery, TopKey, TopModel, TopTeam,
+};
+pub use writer::{LogWriter, WriterOptions, WriterStats};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +59,7 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    sqlite_dir: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -97,8 +112,17 @@ impl Store {
                     .await?
             }
         };
-        migrations::run(&pool, backend).await?;
-        Ok(Store { pool, backend })
+        let before = migrations::run(&pool, backend).await?;
+        let store = Store {
+            pool,
+            backend,
+            sqlite_dir: sqlite_file_dir(&url),
+        };
+        if before > 0 && before < migrations::ROLLUPS_VERSION {
+            tracing::info!("computing the dashboard rollups of the existing request logs");
+            store.backfill_rollups().await?;
+        }
+        Ok(store)
     }
 
     /// The SQLite database file `switchboard.db` in `dir`.
@@ -114,10 +138,60 @@ impl Store {
         &self.pool
     }
 
+    /// The directory of the SQLite database file (`None` for Postgres or an
+    /// in-memory database): where the log writer spills by default.
+    pub fn sqlite_dir(&self) -> Option<std::path::PathBuf> {
+        self.sqlite_dir.clone()
+    }
+
+    /// Whether the database rejected the data of a statement (a constraint,
+    /// a value it cannot store), as opposed to failing to run it (down,
+    /// busy): retrying the same data cannot succeed.
+    pub fn is_data_error(&self, error: &StoreError) -> bool {
+        let StoreError::Database(error) = error else {
+            return false;
+        };
+        match error {
+            sqlx::Error::Encode(_) => true,
+            sqlx::Error::Database(db) => {
+                if db.kind() != sqlx::error::ErrorKind::Other {
+                    return true;
+                }
+                let code = db.code().unwrap_or_default();
+                match self.backend {
+                    // SQLSTATE classes 22 (data exception), 23 (integrity).
+                    Backend::Postgres => code.starts_with("22") || code.starts_with("23"),
+                    // Primary result codes TOOBIG, CONSTRAINT, MISMATCH, RANGE.
+                    Backend::Sqlite => code
+                        .parse::<i32>()
+                        .is_ok_and(|c| matches!(c & 0xff, 18 | 19 | 20 | 25)),
+                }
+            }
+            _ => false,
+        }
+    }
+
     /// Closes every connection (after the writer has flushed).
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The directory of the file a `sqlite:` URL names.
+fn sqlite_file_dir(url: &str) -> Option<std::path::PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    let parent = std::path::Path::new(path).parent()?;
+    Some(if parent.as_os_str().is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        parent.to_path_buf()
+    })
 }
 
 /// A database URL without its password, for messages.
@@ -134,5 +208,7 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+#[cfg(test)]
+mod log_tests;
 #[cfg(test)]
 mod tests;

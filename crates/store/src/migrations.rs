@@ -34,9 +34,37 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_attempt_log.sql"),
         include_str!("../migrations/postgres/0004_attempt_log.sql"),
     ),
+    (
+        5,
+        "log search: insertion order, filter indexes, text index, rollups",
+        include_str!("../migrations/sqlite/0005_log_search.sql"),
+        include_str!("../migrations/postgres/0005_log_search.sql"),
+    ),
+    (
+        6,
+        "deployments added through the admin API",
+        include_str!("../migrations/sqlite/0006_deployments.sql"),
+        include_str!("../migrations/postgres/0006_deployments.sql"),
+    ),
 ];
 
-pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
+/// The migration that added the dashboard rollups: a database migrated
+/// across it gets the rollups of its existing rows computed once.
+pub(crate) const ROLLUPS_VERSION: i64 = 5;
+
+/// Migrates to the current schema; returns the version the database was at
+/// before (0 for a new one).
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<i64, StoreError> {
+    let before: i64 =
+        match sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
+            .fetch_one(pool)
+            .await
+        {
+            Ok(version) => version,
+            // The server refused the query: no migrations table, a new database.
+            Err(sqlx::Error::Database(_)) => 0,
+            Err(error) => return Err(error.into()),
+        };
     let migrations = MIGRATIONS
         .iter()
         .map(|(version, description, sqlite, postgres)| {
@@ -55,5 +83,5 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), StoreErr
         .collect();
     let migrator = Migrator::with_migrations(migrations);
     migrator.run(pool).await?;
-    Ok(())
+    Ok(before)
 }

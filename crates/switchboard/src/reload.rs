@@ -1,16 +1,18 @@
-//! Hot reload: when the config file changes, parse, validate and build the
-//! new runtime, then swap it in; an invalid file keeps the running config.
+//! Hot reload: when the config file changes, parse and validate it, build
+//! the new runtime (with the deployments added through the API), then swap
+//! it in; an invalid file keeps the running config.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
+use switchboard_config::Config;
 use switchboard_server::AppState;
 use tokio::sync::mpsc;
 
-/// Builds a runtime from the file's current contents, or says why not.
-pub type Rebuild = Box<dyn Fn(&Path) -> Result<switchboard_server::Runtime, String> + Send + Sync>;
+/// Reads and validates the file's current contents, or says why not.
+pub type Load = Box<dyn Fn(&Path) -> Result<Config, String> + Send + Sync>;
 
 /// Editors write files in bursts (truncate, write, rename): wait this long
 /// after the last event before reading.
@@ -19,7 +21,7 @@ const SETTLE: Duration = Duration::from_millis(250);
 /// Watches `path` until the process ends. The watcher observes the parent
 /// directory, because editors and `kubectl` replace the file rather than
 /// writing into it.
-pub fn watch(path: PathBuf, state: Arc<AppState>, rebuild: Rebuild) -> anyhow::Result<()> {
+pub fn watch(path: PathBuf, state: Arc<AppState>, load: Load) -> anyhow::Result<()> {
     let (events_tx, mut events_rx) = mpsc::unbounded_channel::<()>();
     let file_name = path.file_name().map(|n| n.to_os_string());
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -51,10 +53,13 @@ pub fn watch(path: PathBuf, state: Arc<AppState>, rebuild: Rebuild) -> anyhow::R
                     Err(_) => break,
                 }
             }
-            match rebuild(&path) {
-                Ok(runtime) => {
-                    let groups = runtime.routes.groups().count();
-                    state.replace_runtime(runtime);
+            let rebuilt = match (load(&path), state.deployments()) {
+                (Ok(config), Some(deployments)) => deployments.replace_config(config, &state).await,
+                (Ok(_), None) => Err("model sources not set up".to_string()),
+                (Err(error), _) => Err(error),
+            };
+            match rebuilt {
+                Ok(groups) => {
                     tracing::info!(path = %path.display(), model_groups = groups, "config reloaded");
                 }
                 Err(error) => {

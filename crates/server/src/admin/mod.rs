@@ -55,6 +55,8 @@ macro_rules! get_route {
 pub mod audit;
 pub mod crud;
 pub mod keys;
+pub mod logs;
+pub mod models;
 pub mod principals;
 pub mod reports;
 pub mod spend;

@@ -57,6 +57,7 @@ pub async fn handle(state: Arc<AppState>, request: Request, door: Door) -> Respo
         )?;
         let (parts, body) = request.into_parts();
         let body = read_body(&parts.headers, body, runtime.limits.max_body_bytes).await?;
+        ctx.ledger.keep_request_body(runtime.log_bodies, &body);
         let front_request = FrontRequest {
             front: door.front,
             operation: door.operation,
@@ -69,7 +70,7 @@ pub async fn handle(state: Arc<AppState>, request: Request, door: Door) -> Respo
     .await;
     match result {
         Ok(response) => response,
-        Err(failure) => fail(&mut ctx, failure, door.front.dialect()),
+        Err(failure) => fail(&state, &mut ctx, failure, door.front.dialect()),
     }
 }
 
@@ -86,13 +87,21 @@ pub fn admit_caller(
     ctx.record().tags = tags(&principal, headers);
     ctx.principal = Some(principal);
     ctx.ledger.writer = state.logs.clone();
+    ctx.ledger.metrics = Some(Arc::clone(&state.metrics));
     Ok(())
 }
 
 /// The failure path of a door: an authenticated request is still logged,
 /// then the error goes out in the door's dialect.
-pub fn fail(ctx: &mut RequestContext, failure: Failure, dialect: Dialect) -> Response {
-    if ctx.principal.is_some() {
+pub fn fail(
+    state: &AppState,
+    ctx: &mut RequestContext,
+    failure: Failure,
+    dialect: Dialect,
+) -> Response {
+    if ctx.principal.is_none() {
+        state.metrics.rejected(failure.error.status);
+    } else {
         let completion = Completion {
             status: failure.error.status,
             error: Some(failure.error.message.clone()),

@@ -44,12 +44,13 @@ pub async fn rerank(State(state): State<Arc<AppState>>, request: Request) -> Res
         crate::front::admit_caller(&state, &runtime, &mut ctx, request.headers(), None)?;
         let (parts, body) = request.into_parts();
         let body = read_body(&parts.headers, body, runtime.limits.max_body_bytes).await?;
+        ctx.ledger.keep_request_body(runtime.log_bodies, &body);
         forward(&state, &runtime, &mut ctx, &body).await
     }
     .await;
     match result {
         Ok(response) => response,
-        Err(failure) => crate::front::fail(&mut ctx, failure, Dialect::OpenAi),
+        Err(failure) => crate::front::fail(&state, &mut ctx, failure, Dialect::OpenAi),
     }
 }
 
@@ -151,8 +152,9 @@ fn respond(
     })?;
     let usage = response.meta().as_ref().and_then(Meta::usage);
     let body = rerank_response_from_cohere(&response, request, ctx.id())?;
-    let body =
-        serde_json::to_vec(&body).map_err(|e| Failure::new(ErrorKind::Internal, e.to_string()))?;
+    let body: Bytes = serde_json::to_vec(&body)
+        .map_err(|e| Failure::new(ErrorKind::Internal, e.to_string()))?
+        .into();
     let mut builder = Response::builder()
         .status(StatusCode::OK)
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
@@ -161,7 +163,8 @@ fn respond(
     if let Ok(id) = HeaderValue::from_str(&deployment.id) {
         builder = builder.header(MODEL_ID, id);
     }
-    finish(ctx, usage);
+    let logged = ctx.ledger.wants_bodies().then(|| body.clone());
+    finish(ctx, usage, logged);
     builder
         .body(Body::from(body))
         .map_err(|e| Failure::new(ErrorKind::Internal, e.to_string()))
@@ -266,7 +269,7 @@ async fn send(
     result.map_err(|_| too_slow())?
 }
 
-fn finish(ctx: &mut RequestContext, usage: Option<TokenUsage>) {
+fn finish(ctx: &mut RequestContext, usage: Option<TokenUsage>, response_body: Option<Bytes>) {
     let overhead = ctx.overhead();
     ctx.take_ledger().close(
         ctx.started,
@@ -274,6 +277,7 @@ fn finish(ctx: &mut RequestContext, usage: Option<TokenUsage>) {
         Completion {
             status: 200,
             usage,
+            response_body,
             ..Completion::default()
         },
     );

@@ -71,13 +71,18 @@ pub(super) async fn serve(
                 let Failed {
                     error, deployment, ..
                 } = *failed;
-                policy.record_failure(
+                let cooled = policy.record_failure(
                     &deployment.health,
                     error.class,
                     error.retry_after,
                     group.is_single(),
                     now_ms(),
                 );
+                if cooled {
+                    state
+                        .metrics
+                        .cooldown(&group.name, &deployment.id, deployment.provider());
+                }
                 tried.push(deployment.id.clone());
                 error
             }

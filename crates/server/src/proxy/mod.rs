@@ -34,10 +34,10 @@ use switchboard_router::Route;
 
 use self::attempt::AnswerBody;
 use self::group::{Journal, Won};
-use crate::accounting::{Completion, Ledger, Pricing};
+use crate::accounting::{Completion, LOGGED_BODY_BYTES, Ledger, Pricing};
 use crate::context::{OVERHEAD, REQUEST_ID, RequestContext};
 use crate::failure::Failure;
-use crate::relay::StreamOutcome;
+use crate::relay::{OnFinish, StreamOutcome};
 use crate::runtime::Runtime;
 use crate::state::AppState;
 
@@ -135,6 +135,9 @@ pub async fn forward(
                     .filter(|_| groups_tried.len() <= runtime.policy.max_fallbacks);
                 match next {
                     Some(fallback) => {
+                        state
+                            .metrics
+                            .fallback(&route.group.name, &fallback.group.name);
                         tracing::info!(
                             request_id = ctx.id(),
                             from = route.group.name,
@@ -308,7 +311,15 @@ fn respond(
     let ledger = ctx.take_ledger();
     let body = match answer.body {
         AnswerBody::Whole { bytes, usage } => {
-            let cost = close(ledger, &deployment, started, overhead, usage, None);
+            let logged = ledger.wants_bodies().then(|| bytes.clone());
+            let cost = close(
+                ledger,
+                &deployment,
+                started,
+                overhead,
+                usage,
+                Finished::Whole(logged),
+            );
             drop(selected);
             if let (Some(cost), Some(headers)) = (cost, head.headers_mut())
                 && let Ok(value) = HeaderValue::from_str(&cost.to_string())
@@ -321,31 +332,47 @@ fn respond(
             if let Some(headers) = head.headers_mut() {
                 headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             }
-            stream(Box::new(move |outcome: StreamOutcome| {
-                // The deployment's slot is held until the stream ends.
-                let _in_flight = selected;
-                if let Some(error) = &outcome.error {
-                    tracing::info!(
-                        request_id = ledger.record.request_id,
-                        error,
-                        "stream ended early"
+            let capture = if ledger.wants_bodies() {
+                LOGGED_BODY_BYTES
+            } else {
+                0
+            };
+            stream(
+                OnFinish::new(move |outcome: StreamOutcome| {
+                    // The deployment's slot is held until the stream ends.
+                    let _in_flight = selected;
+                    if let Some(error) = &outcome.error {
+                        tracing::info!(
+                            request_id = ledger.record.request_id,
+                            error,
+                            "stream ended early"
+                        );
+                    }
+                    let usage = outcome.usage;
+                    close(
+                        ledger,
+                        &deployment,
+                        started,
+                        overhead,
+                        usage,
+                        Finished::Stream(outcome),
                     );
-                }
-                close(
-                    ledger,
-                    &deployment,
-                    started,
-                    overhead,
-                    outcome.usage,
-                    Some(&outcome),
-                );
-            }))
+                })
+                .capturing(capture),
+            )
         }
     };
     head.body(body).unwrap_or_else(|error| {
         Failure::new(ErrorKind::Internal, error.to_string())
             .into_response(switchboard_api::Dialect::OpenAi)
     })
+}
+
+/// How the winner's answer reached the client.
+enum Finished {
+    /// In one piece; the body when it is logged.
+    Whole(Option<Bytes>),
+    Stream(StreamOutcome),
 }
 
 /// Accounting of the winner, and its tokens on the deployment's minute.
@@ -355,21 +382,24 @@ fn close(
     started: std::time::Instant,
     overhead: Duration,
     usage: Option<TokenUsage>,
-    stream: Option<&StreamOutcome>,
+    finished: Finished,
 ) -> Option<f64> {
     if let Some(usage) = usage {
         deployment.health.add_tokens(usage.total(), now_ms());
     }
-    let completion = match stream {
-        Some(outcome) => Completion {
+    let completion = match finished {
+        Finished::Stream(outcome) => Completion {
             status: outcome.status,
             usage,
-            error: outcome.error.clone(),
+            error: outcome.error,
             first_byte_at: outcome.first_byte_at,
+            chunk_gaps: outcome.chunk_gaps,
+            response_body: outcome.body,
         },
-        None => Completion {
+        Finished::Whole(body) => Completion {
             status: 200,
             usage,
+            response_body: body,
             ..Completion::default()
         },
     };

@@ -62,7 +62,7 @@ fn relay_of<B>(upstream: B, idle: Duration) -> (StreamRelay<B, Counting>, Sink) 
         upstream,
         Counting::default(),
         idle,
-        Box::new(move |o| *sink.lock().unwrap() = Some(o)),
+        OnFinish::new(move |o| *sink.lock().unwrap() = Some(o)),
     );
     (relay, outcome)
 }
@@ -126,4 +126,33 @@ async fn dropping_early_reports_a_disconnect() {
     assert!(!outcome.completed);
     assert_eq!(outcome.status, 499);
     assert_eq!(outcome.error.as_deref(), Some("client disconnected"));
+}
+
+#[tokio::test]
+async fn capturing_keeps_what_the_client_got_up_to_the_limit() {
+    let run = |limit: usize| async move {
+        let upstream = StreamBody::new(stream::iter(frames(&["abc", "def"])));
+        let outcome = Arc::new(Mutex::new(None));
+        let sink = outcome.clone();
+        let relay = StreamRelay::new(
+            upstream,
+            Counting::default(),
+            Duration::from_secs(5),
+            OnFinish::new(move |o| *sink.lock().unwrap() = Some(o)).capturing(limit),
+        );
+        let sent = collect(relay).await;
+        let body = outcome.lock().unwrap().take().unwrap().body;
+        (sent, body)
+    };
+    let (sent, body) = run(1 << 20).await;
+    assert_eq!(sent, "abcdef<end>");
+    assert_eq!(body.as_deref(), Some(&b"abcdef<end>"[..]));
+    let (_, body) = run(4).await;
+    assert_eq!(body.as_deref(), Some(&b"abcd"[..]));
+    let (relay, outcome) = relay_of(
+        StreamBody::new(stream::iter(frames(&["abc"]))),
+        Duration::from_secs(5),
+    );
+    collect(relay).await;
+    assert_eq!(outcome.lock().unwrap().take().unwrap().body, None);
 }
