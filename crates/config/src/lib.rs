@@ -13,7 +13,8 @@ use std::path::Path;
 
 pub use environment::Environment;
 pub use schema::{
-    Config, GeneralSettings, LitellmParams, LitellmSettings, ModelEntry, ModelInfo, RouterSettings,
+    CallbackSettings, Config, GeneralSettings, LitellmParams, LitellmSettings, ModelEntry,
+    ModelInfo, RouterSettings,
 };
 
 /// A parsed config with the warnings found on the way.

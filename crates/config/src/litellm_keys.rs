@@ -11,7 +11,6 @@ const TOP_LEVEL: &[&str] = &[
     "mcp_servers",
     "mcp_aliases",
     "credential_list",
-    "callback_settings",
     "files_settings",
     "assistant_settings",
     "finetune_settings",
@@ -43,9 +42,6 @@ const ROUTER_SETTINGS: &[&str] = &[
 ];
 
 const LITELLM_SETTINGS: &[&str] = &[
-    "callbacks",
-    "success_callback",
-    "failure_callback",
     "service_callback",
     "cache",
     "cache_params",
@@ -159,7 +155,7 @@ mod tests {
         assert!(is_known_litellm_key(
             "router_settings.enable_pre_call_checks"
         ));
-        assert!(is_known_litellm_key("litellm_settings.callbacks[0]"));
+        assert!(is_known_litellm_key("litellm_settings.service_callback[0]"));
         assert!(is_known_litellm_key("guardrails"));
         assert!(is_known_litellm_key("guardrails[0].guardrail_name"));
         assert!(!is_known_litellm_key("router_settings.routing_stratgy"));

@@ -21,6 +21,27 @@ pub struct Config {
     /// Values that `os.environ/NAME` references see before the process
     /// environment (LiteLLM copies them into its environment).
     pub environment_variables: BTreeMap<String, String>,
+    /// Named callbacks that `litellm_settings.callbacks` (and the success
+    /// and failure lists) refer to.
+    pub callback_settings: BTreeMap<String, CallbackSettings>,
+}
+
+/// One callback's settings (LiteLLM's `callback_settings.<name>`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CallbackSettings {
+    /// `generic_api` (a webhook), or switchboard's `jsonl` (a file).
+    pub callback_type: Option<String>,
+    /// `generic_api`: where to POST.
+    pub endpoint: Option<String>,
+    /// `generic_api`: headers of every POST.
+    pub headers: BTreeMap<String, String>,
+    /// `llm_api_success`, `llm_api_failure`; all when absent.
+    pub event_types: Option<Vec<String>>,
+    /// `generic_api`: `json_array` (default), `ndjson` or `single`.
+    pub log_format: Option<String>,
+    /// `jsonl`: the file to append to.
+    pub path: Option<String>,
 }
 
 /// One deployment of a model group (`model_name`).
@@ -166,8 +187,16 @@ pub struct LitellmSettings {
     /// switchboard: per key alias and team metric series (off: they can
     /// number in the thousands).
     pub metrics_key_labels: Option<bool>,
-    /// Keep request and response bodies out of the request logs.
+    /// Keep request and response bodies out of the request logs (and out
+    /// of callbacks).
     pub turn_off_message_logging: Option<bool>,
+    /// Callbacks that get every request's record (names of
+    /// `callback_settings` entries, or `generic_api`, `jsonl`).
+    pub callbacks: Vec<String>,
+    /// Callbacks that get the records of successful requests only.
+    pub success_callback: Vec<String>,
+    /// Callbacks that get the records of failed requests only.
+    pub failure_callback: Vec<String>,
     pub json_logs: Option<bool>,
     pub set_verbose: Option<bool>,
 }

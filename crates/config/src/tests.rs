@@ -31,7 +31,7 @@ model_list:
       base_model: gpt-4o
 litellm_settings:
   drop_params: true
-  success_callback: ["langfuse"]
+  service_callback: ["prometheus_system"]
 router_settings:
   routing_strategy: simple-shuffle
   num_retries: 2
@@ -66,7 +66,7 @@ fn litellm_example_loads() {
     assert_eq!(
         loaded.warnings,
         [
-            "litellm_settings.success_callback: LiteLLM setting not supported by switchboard yet; ignored"
+            "litellm_settings.service_callback: LiteLLM setting not supported by switchboard yet; ignored"
         ]
     );
 }

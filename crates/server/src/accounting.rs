@@ -12,6 +12,7 @@ use switchboard_governance::Admission;
 use switchboard_router::Deployment;
 use switchboard_store::{LogRecord, LogWriter};
 
+use crate::callbacks::Callbacks;
 use crate::metrics::Metrics;
 use crate::runtime::Runtime;
 
@@ -56,6 +57,7 @@ impl Pricing {
 pub struct Ledger {
     pub writer: Option<LogWriter>,
     pub metrics: Option<Arc<Metrics>>,
+    pub callbacks: Callbacks,
     pub record: LogRecord,
     pub admission: Option<Admission>,
     pub pricing: Option<Pricing>,
@@ -94,7 +96,7 @@ impl Ledger {
             let tokens = completion.usage.map_or(0, |u| u.total());
             admission.settle(cost.unwrap_or(0.0), tokens);
         }
-        if self.writer.is_none() && self.metrics.is_none() {
+        if self.writer.is_none() && self.metrics.is_none() && self.callbacks.is_empty() {
             return cost;
         }
         let mut record = self.record;
@@ -120,6 +122,7 @@ impl Ledger {
         if let Some(metrics) = &self.metrics {
             metrics.observe(&record, &completion.chunk_gaps);
         }
+        self.callbacks.record(&record);
         if let Some(writer) = self.writer {
             writer.record(record);
         }

@@ -8,6 +8,7 @@
 pub mod accounting;
 pub mod admin;
 pub mod auth;
+pub mod callbacks;
 pub mod context;
 pub mod deployments;
 pub mod failure;

@@ -58,6 +58,7 @@ pub struct Metrics {
     rejected: IntCounterVec,
     key_requests: IntCounterVec,
     key_spend: CounterVec,
+    callback_records: IntCounterVec,
     key_labels: AtomicBool,
 }
 
@@ -179,9 +180,16 @@ impl Metrics {
                 ),
                 &["key_alias", "team"],
             )?,
+            callback_records: IntCounterVec::new(
+                opts(
+                    "switchboard_callback_records_total",
+                    "Request records by callback: delivered, or dropped (queue full, or the sink failed after its retries).",
+                ),
+                &["callback", "outcome"],
+            )?,
             key_labels: AtomicBool::new(false),
         };
-        let collectors: [Box<dyn Collector>; 14] = [
+        let collectors: [Box<dyn Collector>; 15] = [
             Box::new(metrics.requests.clone()),
             Box::new(metrics.duration.clone()),
             Box::new(metrics.upstream.clone()),
@@ -196,6 +204,7 @@ impl Metrics {
             Box::new(metrics.rejected.clone()),
             Box::new(metrics.key_requests.clone()),
             Box::new(metrics.key_spend.clone()),
+            Box::new(metrics.callback_records.clone()),
         ];
         for collector in collectors {
             metrics.registry.register(collector)?;
@@ -291,6 +300,14 @@ impl Metrics {
     }
 
     /// A request refused before it had a principal (401, 403).
+    /// `count` records of `callback` delivered or dropped.
+    pub fn callback(&self, callback: &str, delivered: bool, count: usize) {
+        let outcome = if delivered { "delivered" } else { "dropped" };
+        self.callback_records
+            .with_label_values(&[callback, outcome])
+            .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
+    }
+
     pub fn rejected(&self, status: u16) {
         self.rejected
             .with_label_values(&[&status.to_string()])

@@ -9,6 +9,7 @@ use switchboard_governance::Registry;
 use switchboard_providers::client::UpstreamClient;
 use switchboard_store::{LogWriter, Store};
 
+use crate::callbacks::Callbacks;
 use crate::deployments::Deployments;
 use crate::metrics::Metrics;
 use crate::runtime::Runtime;
@@ -24,6 +25,8 @@ pub struct AppState {
     /// Keys, users, teams, ... with their live counters.
     pub registry: Arc<Registry>,
     pub metrics: Arc<Metrics>,
+    /// Where request records go besides the log (`litellm_settings.callbacks`).
+    pub callbacks: Callbacks,
     /// The model list's sources (config file and admin API), once set up.
     deployments: OnceLock<Deployments>,
     draining: AtomicBool,
@@ -37,6 +40,7 @@ impl AppState {
         logs: Option<LogWriter>,
         registry: Arc<Registry>,
         metrics: Arc<Metrics>,
+        callbacks: Callbacks,
     ) -> AppState {
         metrics.set_key_labels(runtime.metrics_key_labels);
         AppState {
@@ -46,6 +50,7 @@ impl AppState {
             logs,
             registry,
             metrics,
+            callbacks,
             deployments: OnceLock::new(),
             draining: AtomicBool::new(false),
         }

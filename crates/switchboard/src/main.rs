@@ -15,6 +15,7 @@ use clap::Parser;
 use switchboard_config::{Config, Environment, Loaded};
 use switchboard_providers::client::{ClientOptions, UpstreamClient};
 use switchboard_router::HealthBook;
+use switchboard_server::callbacks::Callbacks;
 use switchboard_server::deployments::{BuildRuntime, Deployments};
 use switchboard_server::metrics::Metrics;
 use switchboard_server::principals::{self, SpendFlusher};
@@ -231,14 +232,19 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     let (spend_events, spend_queue) = tokio::sync::mpsc::unbounded_channel();
     registry.set_sink(spend_events);
     let flusher = SpendFlusher::start(store.clone(), spend_queue);
-    let metrics = Metrics::new().context("cannot register the metrics")?;
+    let metrics = Arc::new(Metrics::new().context("cannot register the metrics")?);
+    let (callbacks, callback_warnings) = Callbacks::start(&config, &env, Arc::clone(&metrics));
+    for warning in callback_warnings {
+        tracing::warn!("config: {warning}");
+    }
     let state = Arc::new(AppState::new(
         runtime,
         client,
         Some(store.clone()),
         logs.clone(),
         Arc::clone(&registry),
-        Arc::new(metrics),
+        metrics,
+        callbacks.clone(),
     ));
 
     // Deployments added through the admin API join the file's.
@@ -311,6 +317,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     if let Some(logs) = logs {
         logs.shutdown().await;
     }
+    callbacks.shutdown().await;
     store.close().await;
     if let Some(mock) = mock {
         mock.shutdown().await;

@@ -88,6 +88,7 @@ pub fn admit_caller(
     ctx.principal = Some(principal);
     ctx.ledger.writer = state.logs.clone();
     ctx.ledger.metrics = Some(Arc::clone(&state.metrics));
+    ctx.ledger.callbacks = state.callbacks.clone();
     Ok(())
 }
 
