@@ -416,3 +416,36 @@ async fn a_slow_attempt_is_hedged_on_another_deployment() {
     let cancelled = attempts.iter().find(|a| a["status"] == 499).unwrap();
     assert_eq!(cancelled["deployment"], "a");
 }
+
+#[tokio::test]
+async fn streams_cut_after_their_first_byte_cool_the_deployment_down() {
+    let (a, b) = (mock().await, mock().await);
+    let config = format!(
+        "model_list:\n{}{}router_settings:\n  allowed_fails: 1\n  cooldown_time: 60\n",
+        deployment("g", &a, "a", "      order: 1\n"),
+        deployment("g", &b, "b", "      order: 2\n"),
+    );
+    let gateway = start(&config);
+    let mut body = chat("g");
+    body["stream"] = json!(true);
+    for _ in 0..2 {
+        a.push_fault(Fault {
+            cut_after: Some(1),
+            ..Fault::default()
+        });
+    }
+    // Too late to fail over: each client gets a clean error event...
+    for id in ["cut-1", "cut-2"] {
+        let response = send(&gateway, &body, id).await;
+        assert_eq!(header(&response, "x-litellm-model-id"), "a");
+        let text = response.text().await.unwrap();
+        assert!(text.contains("\"error\""), "{text}");
+        assert!(!text.contains("[DONE]"), "{text}");
+    }
+    // ...but the failures are the deployment's: it cools down, and the
+    // next request goes to `b`.
+    let response = send(&gateway, &body, "after").await;
+    assert_eq!(header(&response, "x-litellm-model-id"), "b");
+    let text = response.text().await.unwrap();
+    assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
+}

@@ -157,7 +157,14 @@ pub async fn forward(
     ctx.record().attempts = u32::try_from(journal.attempts.len()).unwrap_or(u32::MAX);
     ctx.record().attempt_log = serde_json::to_string(&journal.attempts).ok();
     match result {
-        Ok(won) => Ok(respond(runtime, ctx, won, &journal, groups_tried.len() - 1)),
+        Ok(won) => {
+            let sole = route.group.is_single();
+            let metrics = Arc::clone(&state.metrics);
+            let fallbacks = groups_tried.len() - 1;
+            Ok(respond(
+                runtime, ctx, won, &journal, fallbacks, sole, metrics,
+            ))
+        }
         Err(error) => {
             if let Some(last) = journal.attempts.last() {
                 ctx.record().deployment_id = Some(last.deployment.clone());
@@ -266,12 +273,17 @@ fn admit(
 
 /// The winner's response: its headers, the gateway's headers, and the body,
 /// with accounting attached to its end.
+/// `sole`: the deployment is its group's only one (never cooled down);
+/// `metrics`: for a stream that fails after its first byte.
+#[allow(clippy::too_many_arguments)]
 fn respond(
     runtime: &Arc<Runtime>,
     ctx: &mut RequestContext,
     won: Won,
     journal: &Journal,
     fallbacks: usize,
+    sole: bool,
+    metrics: Arc<crate::metrics::Metrics>,
 ) -> Response {
     let Won {
         answer,
@@ -337,6 +349,7 @@ fn respond(
             } else {
                 0
             };
+            let runtime = Arc::clone(runtime);
             stream(
                 OnFinish::new(move |outcome: StreamOutcome| {
                     // The deployment's slot is held until the stream ends.
@@ -347,6 +360,9 @@ fn respond(
                             error,
                             "stream ended early"
                         );
+                    }
+                    if outcome.status >= 500 {
+                        late_failure(&runtime, &deployment, outcome.status, sole, &metrics);
                     }
                     let usage = outcome.usage;
                     close(
@@ -366,6 +382,29 @@ fn respond(
         Failure::new(ErrorKind::Internal, error.to_string())
             .into_response(switchboard_api::Dialect::OpenAi)
     })
+}
+
+/// A stream that failed after its first byte: too late to fail over, but
+/// the failure is the deployment's, so it counts toward its cooldown and
+/// later requests go elsewhere. (A client that left, 499, is no one's.)
+fn late_failure(
+    runtime: &Runtime,
+    deployment: &switchboard_router::Deployment,
+    status: u16,
+    sole: bool,
+    metrics: &crate::metrics::Metrics,
+) {
+    let class = if status == 504 {
+        switchboard_router::FailureClass::Timeout
+    } else {
+        switchboard_router::FailureClass::Connection
+    };
+    let cooled = runtime
+        .policy
+        .record_failure(&deployment.health, class, None, sole, now_ms());
+    if cooled {
+        metrics.cooldown(&deployment.group, &deployment.id, deployment.provider());
+    }
 }
 
 /// How the winner's answer reached the client.
