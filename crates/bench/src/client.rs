@@ -4,12 +4,13 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Request, StatusCode, Uri};
+use http::{HeaderMap, HeaderName, Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+use crate::check;
 use crate::verify::Verifier;
 
 /// What every request looks like.
@@ -22,11 +23,21 @@ pub struct Template {
     /// Includes `host`; `content-length` is added by hyper from the body.
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The body of stream requests in a mixed run (`--stream-body-file`).
+    pub stream_body: Option<Bytes>,
+    /// Check every body structurally as a chat completion (`--check-chat`).
+    pub check_chat: bool,
+    /// Response headers recorded for each request (`--log-header`).
+    pub log_headers: Vec<HeaderName>,
 }
 
 impl Template {
-    fn request(&self) -> Request<Full<Bytes>> {
-        let mut req = Request::new(Full::new(self.body.clone()));
+    fn request(&self, stream: bool) -> Request<Full<Bytes>> {
+        let body = match &self.stream_body {
+            Some(body) if stream => body,
+            _ => &self.body,
+        };
+        let mut req = Request::new(Full::new(body.clone()));
         *req.method_mut() = self.method.clone();
         *req.uri_mut() = self.path.clone();
         *req.headers_mut() = self.headers.clone();
@@ -43,6 +54,8 @@ pub enum ErrorKind {
     Status(StatusCode),
     /// The body differed from the reference.
     Mismatch,
+    /// The body is not a complete chat completion (`--check-chat`).
+    Invalid,
     /// No complete response within `--timeout` (open loop: or not even sent by then).
     Timeout,
     /// The connection failed while sending or reading (reset, closed early, bad HTTP).
@@ -50,12 +63,14 @@ pub enum ErrorKind {
 }
 
 /// A successful exchange, timed from `start`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Done {
     /// Start to the last body byte.
     pub total_ns: u64,
     /// Start to the first body byte.
     pub ttfb_ns: u64,
+    /// The values of the template's `log_headers`, in order (empty when there are none).
+    pub headers: Vec<Option<String>>,
 }
 
 /// A failure, with the message of the underlying error for the report.
@@ -63,6 +78,14 @@ pub struct Done {
 pub struct Failure {
     pub kind: ErrorKind,
     pub message: String,
+    /// The response status, when a response head arrived.
+    pub status: Option<u16>,
+    /// As in [`Done::headers`], when a response head arrived.
+    pub headers: Vec<Option<String>>,
+    /// The start of the body read before the failure (for the request log).
+    pub excerpt: Option<String>,
+    /// Start to the failure.
+    pub total_ns: Option<u64>,
 }
 
 impl Failure {
@@ -75,8 +98,45 @@ impl Failure {
         Self {
             kind,
             message: message.to_string(),
+            status: None,
+            headers: Vec::new(),
+            excerpt: None,
+            total_ns: None,
         }
     }
+
+    /// Adds what was seen of the response.
+    fn seen(mut self, seen: &Seen, body: &[u8], end: Instant) -> Self {
+        self.status = Some(seen.status.as_u16());
+        self.headers.clone_from(&seen.headers);
+        if !body.is_empty() {
+            self.excerpt = Some(excerpt(body));
+        }
+        self.total_ns = Some(ns_since(seen.start, end));
+        self
+    }
+}
+
+/// The head of a response, as far as the report cares.
+struct Seen {
+    start: Instant,
+    status: StatusCode,
+    headers: Vec<Option<String>>,
+}
+
+/// Bytes of a failed body kept for the request log: its start and its end.
+const EXCERPT: usize = 400;
+
+fn excerpt(body: &[u8]) -> String {
+    if body.len() <= 2 * EXCERPT {
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    format!(
+        "{} [... {} bytes ...] {}",
+        String::from_utf8_lossy(&body[..EXCERPT]),
+        body.len() - 2 * EXCERPT,
+        String::from_utf8_lossy(&body[body.len() - EXCERPT..])
+    )
 }
 
 fn ns_since(start: Instant, end: Instant) -> u64 {
@@ -118,22 +178,41 @@ impl Conn {
     }
 
     /// Sends one request and reads its whole body. `start` is when the request counts as
-    /// sent: now in a closed loop, its due time in an open loop.
+    /// sent: now in a closed loop, its due time in an open loop. `stream` picks the stream
+    /// body of a mixed run.
     pub async fn exchange(
         &mut self,
         template: &Template,
         verifier: Option<&Verifier>,
         start: Instant,
+        stream: bool,
     ) -> Result<Done, Failure> {
         let sender = self.ready(template.addr).await?;
-        let response = match sender.send_request(template.request()).await {
+        let response = match sender.send_request(template.request(stream)).await {
             Ok(response) => response,
             Err(err) => {
                 self.sender = None;
                 return Err(Failure::new(ErrorKind::Io, err));
             }
         };
-        let status = response.status();
+        let seen = Seen {
+            start,
+            status: response.status(),
+            headers: template
+                .log_headers
+                .iter()
+                .map(|name| {
+                    response
+                        .headers()
+                        .get(name)
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                })
+                .collect(),
+        };
+        let status = seen.status;
+        // The whole body is kept only when it is checked or may explain a failure.
+        let keep = template.check_chat || status != StatusCode::OK;
+        let mut kept = Vec::new();
         let mut body = response.into_body();
         let mut matcher = verifier.map(Verifier::matcher);
         let mut first_byte = None;
@@ -142,7 +221,8 @@ impl Conn {
                 Ok(frame) => frame,
                 Err(err) => {
                     self.sender = None;
-                    return Err(Failure::new(ErrorKind::Io, err));
+                    let failure = Failure::new(ErrorKind::Io, err);
+                    return Err(failure.seen(&seen, &kept, Instant::now()));
                 }
             };
             if let Ok(data) = frame.into_data() {
@@ -152,26 +232,31 @@ impl Conn {
                 if let Some(m) = &mut matcher {
                     m.feed(&data);
                 }
+                if keep {
+                    kept.extend_from_slice(&data);
+                }
             }
         }
         let end = Instant::now();
         if status != StatusCode::OK {
-            return Err(Failure::new(
-                ErrorKind::Status(status),
-                format!("status {status}"),
-            ));
+            let failure = Failure::new(ErrorKind::Status(status), format!("status {status}"));
+            return Err(failure.seen(&seen, &kept, end));
         }
         if let Some(m) = matcher
             && !m.finish()
         {
-            return Err(Failure::new(
-                ErrorKind::Mismatch,
-                "body differs from the reference",
-            ));
+            let failure = Failure::new(ErrorKind::Mismatch, "body differs from the reference");
+            return Err(failure.seen(&seen, &kept, end));
+        }
+        if template.check_chat
+            && let Err(why) = check::chat(&kept, stream)
+        {
+            return Err(Failure::new(ErrorKind::Invalid, why).seen(&seen, &kept, end));
         }
         Ok(Done {
             total_ns: ns_since(start, end),
             ttfb_ns: ns_since(start, first_byte.unwrap_or(end)),
+            headers: seen.headers,
         })
     }
 }

@@ -5,14 +5,21 @@
 //! requests are due at fixed intervals and their latency counts from the due time. Fixed
 //! count (`--requests N`): a closed loop that stops after N requests (for instruction counts).
 //!
+//! Mixed runs (`--stream-body-file`) alternate non-stream and stream requests; with
+//! `--check-chat` every body must be a complete chat completion (for runs through retries
+//! and failover, where bodies differ), and `--request-log` writes one JSON line per request
+//! with the response headers named by `--log-header`.
+//!
 //! Prints one JSON object on stdout.
 
+mod check;
 mod client;
 mod schedule;
 mod stats;
 mod verify;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +74,22 @@ struct Args {
     /// The response is a stream: also record the time to the first body byte.
     #[arg(long)]
     stream: bool,
+    /// Mixed run: every other request (odd sequence numbers) sends this body instead and is
+    /// a stream (time to first byte recorded; checked as a stream by --check-chat).
+    #[arg(long, conflicts_with = "stream", requires = "body_file")]
+    stream_body_file: Option<PathBuf>,
+    /// Every body must be a complete chat completion: JSON with choices, or a stream of
+    /// `data:` events without an error event that ends with `data: [DONE]`.
+    #[arg(long)]
+    check_chat: bool,
+    /// Record this response header for every request (repeatable): counted by value in the
+    /// report's `header_counts`, and written to the --request-log.
+    #[arg(long = "log-header", value_name = "NAME")]
+    log_headers: Vec<String>,
+    /// Write one JSON line per measured request (sequence number, stream, outcome, status,
+    /// latency, --log-header values, and the start of the body of failures).
+    #[arg(long)]
+    request_log: Option<PathBuf>,
     /// Every body must equal the first complete one (mismatches count as errors).
     #[arg(long)]
     verify: bool,
@@ -130,6 +153,12 @@ struct Plan {
     duration: Duration,
     timeout: Duration,
     stream: bool,
+    /// Odd sequence numbers are streams (`--stream-body-file`).
+    mixed: bool,
+    /// The next request's sequence number.
+    next: AtomicU64,
+    /// Where to write a line per request (`--request-log`).
+    request_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -187,6 +216,22 @@ impl Plan {
             None if args.verify => Some(Verifier::first()),
             None => None,
         };
+        let stream_body = match &args.stream_body_file {
+            Some(path) => {
+                Some(Bytes::from(std::fs::read(path).with_context(|| {
+                    format!("--stream-body-file {}", path.display())
+                })?))
+            }
+            None => None,
+        };
+        let log_headers = args
+            .log_headers
+            .iter()
+            .map(|name| {
+                HeaderName::from_bytes(name.trim().as_bytes())
+                    .with_context(|| format!("--log-header {name:?}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let mode = match (args.rate, args.requests) {
             (Some(rate), _) if !(rate > 0.0 && rate.is_finite()) => {
                 bail!("--rate must be a positive number")
@@ -208,6 +253,9 @@ impl Plan {
                 path,
                 headers,
                 body,
+                stream_body,
+                check_chat: args.check_chat,
+                log_headers,
             }),
             verifier: verifier.map(Arc::new),
             mode,
@@ -216,9 +264,47 @@ impl Plan {
             duration: secs("duration", args.duration)?,
             timeout: secs("timeout", args.timeout)?,
             stream: args.stream,
+            mixed: args.stream_body_file.is_some(),
+            next: AtomicU64::new(0),
+            request_log: args.request_log.clone(),
         })
     }
+
+    /// The next request: its sequence number and whether it is a stream.
+    fn next_request(&self) -> (u64, bool) {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        (i, self.stream || (self.mixed && i % 2 == 1))
+    }
 }
+
+/// One request of the --request-log. Latencies are in microseconds.
+#[derive(Debug, Serialize)]
+struct LogLine {
+    i: u64,
+    stream: bool,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_us: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ttfb_us: Option<f64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    headers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    excerpt: Option<String>,
+}
+
+fn micros(ns: u64) -> f64 {
+    (ns as f64 / 100.0).round() / 10.0
+}
+
+/// The value counted for a request without the header.
+const NO_HEADER: &str = "(none)";
 
 /// What one connection task saw.
 #[derive(Default)]
@@ -231,6 +317,10 @@ struct Tally {
     first_error: Option<String>,
     /// Completion of the last measured request (fixed-count runs).
     last_end: Option<Instant>,
+    /// Per --log-header name, requests by the header's value.
+    header_counts: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Lines of the --request-log.
+    log: Vec<LogLine>,
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize)]
@@ -239,19 +329,74 @@ struct Errors {
     connect: u64,
     status: u64,
     mismatch: u64,
+    invalid: u64,
     timeout: u64,
     io: u64,
 }
 
+impl ErrorKind {
+    /// The name of the kind in the report's `errors`.
+    fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connect",
+            ErrorKind::Status(_) => "status",
+            ErrorKind::Mismatch => "mismatch",
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
 impl Tally {
-    fn done(&mut self, done: Done, stream: bool) {
+    fn done(&mut self, plan: &Plan, (i, stream): (u64, bool), done: Done) {
         self.latency_ns.push(done.total_ns);
         if stream {
             self.ttfb_ns.push(done.ttfb_ns);
         }
+        let headers = self.count_headers(plan, done.headers);
+        if plan.request_log.is_some() {
+            self.log.push(LogLine {
+                i,
+                stream,
+                ok: true,
+                status: Some(200),
+                error: None,
+                message: None,
+                latency_us: Some(micros(done.total_ns)),
+                ttfb_us: stream.then(|| micros(done.ttfb_ns)),
+                headers,
+                excerpt: None,
+            });
+        }
     }
 
-    fn failed(&mut self, failure: Failure, measured: bool) {
+    /// Counts the --log-header values of a measured request; returns them by name.
+    fn count_headers(
+        &mut self,
+        plan: &Plan,
+        values: Vec<Option<String>>,
+    ) -> BTreeMap<String, String> {
+        let names = &plan.template.log_headers;
+        let mut named = BTreeMap::new();
+        if names.is_empty() {
+            return named;
+        }
+        let values = values.into_iter().chain(std::iter::repeat(None));
+        for (name, value) in names.iter().zip(values) {
+            let value = value.unwrap_or_else(|| NO_HEADER.to_string());
+            *self
+                .header_counts
+                .entry(name.as_str().to_string())
+                .or_default()
+                .entry(value.clone())
+                .or_default() += 1;
+            named.insert(name.as_str().to_string(), value);
+        }
+        named
+    }
+
+    fn failed(&mut self, plan: &Plan, (i, stream): (u64, bool), failure: Failure, measured: bool) {
         if !measured {
             self.warmup_errors += 1;
             return;
@@ -265,22 +410,50 @@ impl Tally {
                 *self.status_codes.entry(code.as_u16()).or_default() += 1;
             }
             ErrorKind::Mismatch => e.mismatch += 1,
+            ErrorKind::Invalid => e.invalid += 1,
             ErrorKind::Timeout => e.timeout += 1,
             ErrorKind::Io => e.io += 1,
         }
         if self.first_error.is_none() {
-            self.first_error = Some(failure.message);
+            self.first_error = Some(failure.message.clone());
+        }
+        let headers = if failure.status.is_some() {
+            self.count_headers(plan, failure.headers)
+        } else {
+            BTreeMap::new()
+        };
+        if plan.request_log.is_some() {
+            self.log.push(LogLine {
+                i,
+                stream,
+                ok: false,
+                status: failure.status,
+                error: Some(failure.kind.name()),
+                message: Some(failure.message),
+                latency_us: failure.total_ns.map(micros),
+                ttfb_us: None,
+                headers,
+                excerpt: failure.excerpt,
+            });
         }
     }
 
     fn merge(&mut self, other: Tally) {
         self.latency_ns.extend(other.latency_ns);
         self.ttfb_ns.extend(other.ttfb_ns);
+        for (name, counts) in other.header_counts {
+            let mine = self.header_counts.entry(name).or_default();
+            for (value, n) in counts {
+                *mine.entry(value).or_default() += n;
+            }
+        }
+        self.log.extend(other.log);
         let (a, b) = (&mut self.errors, other.errors);
         a.total += b.total;
         a.connect += b.connect;
         a.status += b.status;
         a.mismatch += b.mismatch;
+        a.invalid += b.invalid;
         a.timeout += b.timeout;
         a.io += b.io;
         self.warmup_errors += other.warmup_errors;
@@ -317,6 +490,9 @@ struct Report {
     latency_us: Option<Summary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ttfb_us: Option<Summary>,
+    /// Measured requests by the value of each --log-header (`(none)`: absent).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    header_counts: BTreeMap<String, BTreeMap<String, u64>>,
     /// This process's CPU time (user + system) over the run, in milliseconds.
     client_cpu_ms: Option<f64>,
 }
@@ -388,6 +564,9 @@ async fn execute(plan: Plan) -> anyhow::Result<Report> {
             .map_or(Duration::ZERO, |t| t.saturating_duration_since(start)),
         Mode::Closed | Mode::Open { .. } => plan.duration,
     };
+    if let Some(path) = &plan.request_log {
+        write_request_log(path, std::mem::take(&mut tally.log))?;
+    }
     let ok = tally.latency_ns.len() as u64;
     let secs = duration.as_secs_f64();
     Ok(Report {
@@ -411,8 +590,23 @@ async fn execute(plan: Plan) -> anyhow::Result<Report> {
         rps: if secs > 0.0 { ok as f64 / secs } else { 0.0 },
         latency_us: stats::summarize(&mut tally.latency_ns),
         ttfb_us: stats::summarize(&mut tally.ttfb_ns),
+        header_counts: std::mem::take(&mut tally.header_counts),
         client_cpu_ms: None,
     })
+}
+
+/// Writes the --request-log, in sequence order.
+fn write_request_log(path: &std::path::Path, mut lines: Vec<LogLine>) -> anyhow::Result<()> {
+    lines.sort_unstable_by_key(|l| l.i);
+    let file =
+        std::fs::File::create(path).with_context(|| format!("--request-log {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    for line in &lines {
+        serde_json::to_writer(&mut out, line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// Pause after a failed connect, so a dead target is not hammered in a tight loop.
@@ -442,24 +636,25 @@ async fn closed_loop(
             break;
         }
         let deadline = (sent + plan.timeout).min(end);
+        let request = plan.next_request();
         let outcome = tokio::time::timeout_at(
             deadline.into(),
-            conn.exchange(&plan.template, verifier, sent),
+            conn.exchange(&plan.template, verifier, sent, request.1),
         )
         .await;
         let finished = Instant::now();
         let measured = finished >= measure_from;
         match outcome {
-            Ok(Ok(done)) if measured => tally.done(done, plan.stream),
+            Ok(Ok(done)) if measured => tally.done(&plan, request, done),
             Ok(Ok(_)) => {}
             Ok(Err(failure)) => {
                 let kind = failure.kind;
-                tally.failed(failure, measured);
+                tally.failed(&plan, request, failure, measured);
                 after_failure(&mut conn, kind).await;
             }
             Err(_) if deadline >= end => break, // the run is over, not a timeout
             Err(_) => {
-                tally.failed(Failure::timeout(), measured);
+                tally.failed(&plan, request, Failure::timeout(), measured);
                 conn.reset();
             }
         }
@@ -477,17 +672,18 @@ async fn fixed_count(plan: Arc<Plan>, left: Arc<AtomicU64>) -> Tally {
         .is_ok()
     {
         let sent = Instant::now();
-        let outcome =
-            tokio::time::timeout(plan.timeout, conn.exchange(&plan.template, verifier, sent)).await;
+        let request = plan.next_request();
+        let exchange = conn.exchange(&plan.template, verifier, sent, request.1);
+        let outcome = tokio::time::timeout(plan.timeout, exchange).await;
         match outcome {
-            Ok(Ok(done)) => tally.done(done, plan.stream),
+            Ok(Ok(done)) => tally.done(&plan, request, done),
             Ok(Err(failure)) => {
                 let kind = failure.kind;
-                tally.failed(failure, true);
+                tally.failed(&plan, request, failure, true);
                 after_failure(&mut conn, kind).await;
             }
             Err(_) => {
-                tally.failed(Failure::timeout(), true);
+                tally.failed(&plan, request, Failure::timeout(), true);
                 conn.reset();
             }
         }
@@ -511,26 +707,27 @@ async fn open_loop(
         let Some(scheduled) = next else { break };
         let measured = scheduled >= measure_from;
         let deadline = scheduled + plan.timeout;
+        let request = plan.next_request();
         if Instant::now() >= deadline {
             // Due so long ago that it would time out before being sent.
-            tally.failed(Failure::timeout(), measured);
+            tally.failed(&plan, request, Failure::timeout(), measured);
             continue;
         }
         let outcome = tokio::time::timeout_at(
             deadline.into(),
-            conn.exchange(&plan.template, verifier, scheduled),
+            conn.exchange(&plan.template, verifier, scheduled, request.1),
         )
         .await;
         match outcome {
-            Ok(Ok(done)) if measured => tally.done(done, plan.stream),
+            Ok(Ok(done)) if measured => tally.done(&plan, request, done),
             Ok(Ok(_)) => {}
             Ok(Err(failure)) => {
                 let kind = failure.kind;
-                tally.failed(failure, measured);
+                tally.failed(&plan, request, failure, measured);
                 after_failure(&mut conn, kind).await;
             }
             Err(_) => {
-                tally.failed(Failure::timeout(), measured);
+                tally.failed(&plan, request, Failure::timeout(), measured);
                 conn.reset();
             }
         }

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use http::StatusCode;
 
 use crate::auth::{Auth, TOKEN_PREFIX};
+use crate::chaos::{Chaos, ChaosStats};
 use crate::config::MockConfig;
 use crate::dialect::Dialect;
 use crate::error::ApiError;
@@ -25,6 +26,8 @@ pub(crate) struct Shared {
     pub(crate) config: MockConfig,
     pub(crate) recorder: Recorder,
     pub(crate) faults: FaultQueue,
+    /// Probabilistic faults ([`MockConfig::fail_rate`], [`MockConfig::cut_rate`]).
+    pub(crate) chaos: Chaos,
     /// Access tokens handed out by `POST /token` so far.
     pub(crate) tokens_issued: AtomicU64,
 }
@@ -76,6 +79,11 @@ impl MockHandle {
     pub fn config(&self) -> &MockConfig {
         &self.shared.config
     }
+
+    /// What the chaos dice decided so far (also `GET /__mock/chaos`).
+    pub fn chaos_stats(&self) -> ChaosStats {
+        self.shared.chaos.stats()
+    }
 }
 
 /// The mock as an axum router, for serving in-process (the gateway's `mock/*` provider), and
@@ -95,6 +103,7 @@ pub fn router(config: MockConfig) -> (Router, MockHandle) {
     let shared = Arc::new(Shared {
         recorder: Recorder::new(config.record),
         faults: FaultQueue::default(),
+        chaos: Chaos::new(&config),
         tokens_issued: AtomicU64::new(0),
         config,
     });
@@ -137,6 +146,7 @@ pub fn router(config: MockConfig) -> (Router, MockHandle) {
             "/__mock/requests",
             get(control::list_requests).delete(control::clear_requests),
         )
+        .route("/__mock/chaos", get(control::chaos_stats))
         .fallback(not_found)
         // OpenAI answers a wrong method like an unknown path: 404 in its error shape.
         .method_not_allowed_fallback(not_found)

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// Defaults for every request the mock serves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MockConfig {
     /// Delay before the response headers are sent (non-stream and stream).
     pub latency: Duration,
@@ -27,6 +27,20 @@ pub struct MockConfig {
     /// Keep a record of each request (see [`crate::RecordedRequest`]). Benchmarks that send
     /// millions of requests turn this off so memory stays flat.
     pub record: bool,
+    /// Chaos: the probability that an inference request gets a 500 (in its provider's error
+    /// shape), drawn independently for each request. Requests with a deterministic fault (a
+    /// queued [`crate::Fault`], `x-mock-*` headers, a `[mock:...]` directive naming a status,
+    /// a cut or an in-stream error) are left alone.
+    pub fail_rate: f64,
+    /// Chaos: the probability (of all requests, so at most `1 - fail_rate`) that a request's
+    /// response starts (200 and headers sent) and its connection is then cut: a stream
+    /// before its first event, a non-stream body halfway through.
+    pub cut_rate: f64,
+    /// Chaos cuts of streams happen after the first content event instead of before the
+    /// first event: too late for a gateway to fail over without duplicating content.
+    pub cut_after_first_event: bool,
+    /// Seed of the chaos dice: the same seed gives the same sequence of outcomes.
+    pub seed: u64,
 }
 
 impl Default for MockConfig {
@@ -39,6 +53,10 @@ impl Default for MockConfig {
             api_key: None,
             aws_secret_access_key: None,
             record: true,
+            fail_rate: 0.0,
+            cut_rate: 0.0,
+            cut_after_first_event: false,
+            seed: 0,
         }
     }
 }

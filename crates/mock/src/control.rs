@@ -4,6 +4,7 @@
 //! - `DELETE /__mock/faults`: drop queued faults
 //! - `GET /__mock/requests`: recorded requests as JSON (bodies as UTF-8 text)
 //! - `DELETE /__mock/requests`: forget recorded requests
+//! - `GET /__mock/chaos`: what the chaos dice decided so far (`requests`, `failed`, `cut`)
 //!
 //! These paths are not recorded and need no API key.
 
@@ -71,6 +72,10 @@ pub(crate) async fn list_requests(State(shared): State<Arc<Shared>>) -> Response
 pub(crate) async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
     shared.recorder.clear();
     StatusCode::NO_CONTENT
+}
+
+pub(crate) async fn chaos_stats(State(shared): State<Arc<Shared>>) -> Response {
+    json(StatusCode::OK, &shared.chaos.stats())
 }
 
 #[derive(Serialize)]

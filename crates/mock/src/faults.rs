@@ -4,6 +4,7 @@
 //! (consumed one per inference request, FIFO), `x-mock-*` request headers, a `[mock:k=v,...]`
 //! directive in the last user message, and the server's [`MockConfig`]. Each knob is merged
 //! on its own, so a header can set the status while the config still supplies the chunk count.
+//! Chaos ([`crate::chaos`]) comes last and only to requests that none of these gave a fault.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -12,6 +13,7 @@ use std::time::Duration;
 use http::HeaderMap;
 use serde::Deserialize;
 
+use crate::chaos::Roll;
 use crate::config::MockConfig;
 
 /// Upper bound on the pieces a reply is split into, so a typo cannot make the mock allocate
@@ -184,6 +186,9 @@ pub(crate) struct Behavior {
     pub(crate) latency: Duration,
     pub(crate) first_byte: Duration,
     pub(crate) cut_after: Option<usize>,
+    /// Streams: cut right after the headers, before the first event (chaos). Non-streams:
+    /// cut halfway through the body, as with `cut_after`.
+    pub(crate) cut_at_start: bool,
     pub(crate) retry_after: Option<u64>,
     pub(crate) error_after: Option<usize>,
     /// Always in `1..=MAX_CHUNKS`.
@@ -212,12 +217,43 @@ impl Behavior {
             latency: ms(k.latency_ms, config.latency),
             first_byte: ms(k.first_byte_ms, Duration::ZERO),
             cut_after: k.cut_after,
+            cut_at_start: false,
             retry_after: k.retry_after,
             error_after: k.error_after,
             chunks: k.chunks.unwrap_or(config.chunks).clamp(1, MAX_CHUNKS),
             chunk_delay: ms(k.chunk_delay_ms, config.chunk_delay),
             reason: k.reason,
             parallel: k.parallel.unwrap_or(false),
+        }
+    }
+
+    /// Whether a deterministic source asked for a status, a cut or an in-stream error.
+    pub(crate) fn has_fault(&self) -> bool {
+        self.status.is_some() || self.cut_after.is_some() || self.error_after.is_some()
+    }
+
+    /// Whether the response is cut (streams: where is up to the stream).
+    pub(crate) fn cuts(&self) -> bool {
+        self.cut_after.is_some() || self.cut_at_start
+    }
+
+    /// Applies what the chaos dice decided: a 500, or a cut (of a stream: before its first
+    /// event, or after its first content event when `after_first_event`).
+    pub(crate) fn with_chaos(self, roll: Roll, after_first_event: bool) -> Self {
+        match roll {
+            Roll::Pass => self,
+            Roll::Fail => Self {
+                status: Some(500),
+                ..self
+            },
+            Roll::Cut if after_first_event => Self {
+                cut_after: Some(1),
+                ..self
+            },
+            Roll::Cut => Self {
+                cut_at_start: true,
+                ..self
+            },
         }
     }
 }
@@ -284,6 +320,32 @@ mod tests {
         assert_eq!(b.chunks, 4);
         assert_eq!(b.latency, Duration::from_millis(7));
         assert_eq!(b.chunk_delay, config.chunk_delay);
+    }
+
+    #[test]
+    fn chaos_sets_a_500_or_a_cut() {
+        let plain = Behavior::resolve(
+            None,
+            Knobs::default(),
+            Knobs::default(),
+            &MockConfig::default(),
+        );
+        assert!(!plain.has_fault());
+        assert_eq!(plain.with_chaos(Roll::Pass, false), plain);
+        let failed = plain.with_chaos(Roll::Fail, false);
+        assert_eq!(failed.status, Some(500));
+        assert!(failed.has_fault() && !failed.cuts());
+        let cut = plain.with_chaos(Roll::Cut, false);
+        assert!(cut.cut_at_start && cut.cut_after.is_none() && cut.cuts());
+        let late = plain.with_chaos(Roll::Cut, true);
+        assert!(!late.cut_at_start && late.cut_after == Some(1));
+        // A deterministic fault is a fault: the pipeline then leaves the dice alone.
+        let directive = Knobs::from_directive("[mock:cut-after=3]");
+        let b = Behavior::resolve(None, Knobs::default(), directive, &MockConfig::default());
+        assert!(b.has_fault());
+        let directive = Knobs::from_directive("[mock:chunks=3]");
+        let b = Behavior::resolve(None, Knobs::default(), directive, &MockConfig::default());
+        assert!(!b.has_fault());
     }
 
     #[test]

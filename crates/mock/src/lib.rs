@@ -37,12 +37,17 @@
 //! last user message (or last input text), then [`MockConfig`]. Keys: `status`, `latency-ms`,
 //! `first-byte-ms`, `cut-after`, `error-after`, `retry-after`, `chunks`, `chunk-delay-ms`, and
 //! (headers and directives only) `parallel`.
+//!
+//! Chaos ([`MockConfig::fail_rate`], [`MockConfig::cut_rate`]): each inference request
+//! without a deterministic fault independently gets a 500 or a cut connection, from seeded
+//! dice; `GET /__mock/chaos` counts the outcomes.
 
 mod answer;
 mod anthropic;
 mod app;
 mod auth;
 mod bedrock;
+mod chaos;
 mod cohere;
 mod config;
 mod control;
@@ -58,6 +63,7 @@ mod sse;
 mod text;
 
 pub use app::{MockHandle, router};
+pub use chaos::ChaosStats;
 pub use config::MockConfig;
 pub use faults::{ErrorReason, Fault};
 pub use record::RecordedRequest;

@@ -48,6 +48,30 @@ struct Args {
     /// Do not record requests (keeps memory flat under long benchmarks).
     #[arg(long)]
     no_record: bool,
+    /// Chaos: the probability (0 to 1) that an inference request gets a 500 in its
+    /// provider's error shape. Drawn independently per request.
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    fail_rate: f64,
+    /// Chaos: the probability (0 to 1, of all requests; at most 1 - fail-rate) that a
+    /// response starts (200 and headers) and its connection is cut: a stream before its first
+    /// event, a non-stream body halfway through.
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    cut_rate: f64,
+    /// Chaos: cut streams after their first content event instead of before the first event
+    /// (too late for a gateway to fail over).
+    #[arg(long)]
+    cut_after_first_event: bool,
+    /// Seed of the chaos dice (the same seed gives the same sequence of outcomes).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// A probability: a number from 0 to 1.
+fn rate(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("expected a number from 0 to 1, got {value:?}")),
+    }
 }
 
 const AFTER_HELP: &str = "\
@@ -62,12 +86,15 @@ Paths:
              POST /token (OAuth JWT-bearer grant; returns mock-token-<n>)
   Bedrock    POST /model/{modelId}/{converse|converse-stream|invoke}
   Cohere     POST /v2/chat, /v2/embed, /v2/rerank
-  Control    POST|DELETE /__mock/faults, GET|DELETE /__mock/requests
+  Control    POST|DELETE /__mock/faults, GET|DELETE /__mock/requests, GET /__mock/chaos
 
 Per-request behaviour (queued fault > x-mock-<key> header > [mock:key=value,...] in the last user
 message > these flags): status, latency-ms, first-byte-ms, cut-after, error-after, retry-after,
 chunks, chunk-delay-ms, parallel, reason (context_length or content_policy: the error's wording).
-Errors and in-stream errors take each provider's own shape.";
+Errors and in-stream errors take each provider's own shape.
+
+Chaos (--fail-rate, --cut-rate) applies to requests none of the above gave a fault;
+GET /__mock/chaos counts what the dice decided.";
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> ExitCode {
@@ -88,7 +115,15 @@ async fn main() -> ExitCode {
         api_key: args.api_key,
         aws_secret_access_key: args.aws_secret_access_key,
         record: !args.no_record,
+        fail_rate: args.fail_rate,
+        cut_rate: args.cut_rate,
+        cut_after_first_event: args.cut_after_first_event,
+        seed: args.seed,
     };
+    if args.fail_rate + args.cut_rate > 1.0 + 1e-9 {
+        eprintln!("switchboard-mock: --fail-rate plus --cut-rate must not exceed 1");
+        return ExitCode::FAILURE;
+    }
     let server =
         match switchboard_mock::spawn_on(SocketAddr::new(args.host, args.port), config).await {
             Ok(server) => server,

@@ -142,7 +142,10 @@ pub(crate) async fn inference<E: Endpoint>(shared: &Shared, endpoint: E, req: Re
     let directive = parsed
         .as_ref()
         .map_or_else(|_| Knobs::default(), Answer::directive);
-    let behavior = Behavior::resolve(queued, headers, directive, &shared.config);
+    let mut behavior = Behavior::resolve(queued, headers, directive, &shared.config);
+    if !behavior.has_fault() {
+        behavior = behavior.with_chaos(shared.chaos.roll(), shared.config.cut_after_first_event);
+    }
 
     sleep(behavior.latency).await;
     let injected = behavior.status.filter(|s| *s >= 400).map(|s| {
@@ -325,7 +328,7 @@ pub(crate) fn json_response(
     record: RecordHandle,
 ) -> Response {
     let body = Bytes::from(body);
-    if behavior.cut_after.is_none() && behavior.first_byte.is_zero() {
+    if !behavior.cuts() && behavior.first_byte.is_zero() {
         return plain_json(status, body, &record);
     }
     let len = body.len();
@@ -333,7 +336,7 @@ pub(crate) fn json_response(
         first_byte: behavior.first_byte,
         between: Duration::ZERO,
     };
-    let body = if behavior.cut_after.is_some() {
+    let body = if behavior.cuts() {
         // Half the body, then abort: the declared Content-Length is never reached.
         let half = len / 2;
         let frames = vec![body.slice(..half), body.slice(half..)];
@@ -356,7 +359,13 @@ fn stream_response(
     behavior: &Behavior,
     record: RecordHandle,
 ) -> Response {
-    let cut_at = behavior.cut_after.map(|n| frames.cut_index(n));
+    // Chaos's early cut: the headers go out, then the connection breaks before any event,
+    // which a gateway waiting for the first event can still fail over.
+    let cut_at = if behavior.cut_at_start {
+        Some(0)
+    } else {
+        behavior.cut_after.map(|n| frames.cut_index(n))
+    };
     let pacing = Pacing {
         first_byte: behavior.first_byte,
         between: behavior.chunk_delay,
