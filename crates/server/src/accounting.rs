@@ -15,6 +15,7 @@ use switchboard_store::{LogRecord, LogWriter};
 use crate::callbacks::Callbacks;
 use crate::metrics::Metrics;
 use crate::runtime::Runtime;
+use crate::telemetry::{Marks, Telemetry, TraceContext, request_spans};
 
 /// How a request ended, as accounting needs it.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +59,14 @@ pub struct Ledger {
     pub writer: Option<LogWriter>,
     pub metrics: Option<Arc<Metrics>>,
     pub callbacks: Callbacks,
+    pub telemetry: Telemetry,
+    /// The request's trace: set when traces are exported or the client
+    /// sent a `traceparent` (which upstream requests then carry on).
+    pub trace: Option<TraceContext>,
+    /// When the gateway's phases ended (the trace's phase spans).
+    pub marks: Marks,
+    /// The request's start, nanoseconds since the epoch (span times).
+    pub start_unix_nanos: u64,
     pub record: LogRecord,
     pub admission: Option<Admission>,
     pub pricing: Option<Pricing>,
@@ -96,7 +105,11 @@ impl Ledger {
             let tokens = completion.usage.map_or(0, |u| u.total());
             admission.settle(cost.unwrap_or(0.0), tokens);
         }
-        if self.writer.is_none() && self.metrics.is_none() && self.callbacks.is_empty() {
+        if self.writer.is_none()
+            && self.metrics.is_none()
+            && self.callbacks.is_empty()
+            && !self.telemetry.is_enabled()
+        {
             return cost;
         }
         let mut record = self.record;
@@ -123,6 +136,14 @@ impl Ledger {
             metrics.observe(&record, &completion.chunk_gaps);
         }
         self.callbacks.record(&record);
+        if let Some(trace) = &self.trace
+            && self.telemetry.is_enabled()
+        {
+            let spans = request_spans(trace, self.start_unix_nanos, &record, &self.marks);
+            if !spans.is_empty() {
+                self.telemetry.export(spans);
+            }
+        }
         if let Some(writer) = self.writer {
             writer.record(record);
         }

@@ -37,10 +37,11 @@ impl RequestContext {
             .filter(|v| is_reasonable_id(v))
             .cloned()
             .unwrap_or_else(new_request_id);
+        let now = SystemTime::now();
         let record = LogRecord {
             id: uuid_text(),
             request_id: request_id.to_str().unwrap_or_default().to_string(),
-            started_at: unix_millis(SystemTime::now()),
+            started_at: unix_millis(now),
             route: route.to_string(),
             call_type: call_type.to_string(),
             attempts: 0,
@@ -53,6 +54,9 @@ impl RequestContext {
             principal: None,
             ledger: Ledger {
                 record,
+                start_unix_nanos: now
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
                 ..Ledger::default()
             },
         }

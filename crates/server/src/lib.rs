@@ -23,6 +23,7 @@ pub mod relay;
 pub mod runtime;
 pub mod secrets;
 pub mod state;
+pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -13,6 +13,14 @@ use crate::callbacks::Callbacks;
 use crate::deployments::Deployments;
 use crate::metrics::Metrics;
 use crate::runtime::Runtime;
+use crate::telemetry::Telemetry;
+
+/// Where finished requests are reported besides the log and the metrics.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub callbacks: Callbacks,
+    pub telemetry: Telemetry,
+}
 
 #[derive(Debug)]
 pub struct AppState {
@@ -27,6 +35,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Where request records go besides the log (`litellm_settings.callbacks`).
     pub callbacks: Callbacks,
+    /// The trace exporter (OpenTelemetry).
+    pub telemetry: Telemetry,
     /// The model list's sources (config file and admin API), once set up.
     deployments: OnceLock<Deployments>,
     draining: AtomicBool,
@@ -40,7 +50,7 @@ impl AppState {
         logs: Option<LogWriter>,
         registry: Arc<Registry>,
         metrics: Arc<Metrics>,
-        callbacks: Callbacks,
+        outputs: Outputs,
     ) -> AppState {
         metrics.set_key_labels(runtime.metrics_key_labels);
         AppState {
@@ -50,7 +60,8 @@ impl AppState {
             logs,
             registry,
             metrics,
-            callbacks,
+            callbacks: outputs.callbacks,
+            telemetry: outputs.telemetry,
             deployments: OnceLock::new(),
             draining: AtomicBool::new(false),
         }

@@ -20,6 +20,8 @@ use switchboard_server::deployments::{BuildRuntime, Deployments};
 use switchboard_server::metrics::Metrics;
 use switchboard_server::principals::{self, SpendFlusher};
 use switchboard_server::secrets::SecretBox;
+use switchboard_server::state::Outputs;
+use switchboard_server::telemetry::Telemetry;
 use switchboard_server::{AppState, Runtime, RuntimeInputs, discovered_model_list};
 use switchboard_store::{LogWriter, Store, WriterOptions};
 
@@ -234,7 +236,8 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     let flusher = SpendFlusher::start(store.clone(), spend_queue);
     let metrics = Arc::new(Metrics::new().context("cannot register the metrics")?);
     let (callbacks, callback_warnings) = Callbacks::start(&config, &env, Arc::clone(&metrics));
-    for warning in callback_warnings {
+    let (telemetry, telemetry_warnings) = Telemetry::start(&config, &env);
+    for warning in callback_warnings.into_iter().chain(telemetry_warnings) {
         tracing::warn!("config: {warning}");
     }
     let state = Arc::new(AppState::new(
@@ -244,7 +247,10 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         logs.clone(),
         Arc::clone(&registry),
         metrics,
-        callbacks.clone(),
+        Outputs {
+            callbacks: callbacks.clone(),
+            telemetry: telemetry.clone(),
+        },
     ));
 
     // Deployments added through the admin API join the file's.
@@ -318,6 +324,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         logs.shutdown().await;
     }
     callbacks.shutdown().await;
+    telemetry.shutdown().await;
     store.close().await;
     if let Some(mock) = mock {
         mock.shutdown().await;

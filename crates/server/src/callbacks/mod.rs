@@ -133,7 +133,8 @@ impl Callbacks {
         let (stop, stopped) = watch::channel(false);
         let mut sinks = Vec::new();
         let mut tasks = Vec::new();
-        for (name, events) in wanted {
+        // `otel` is the trace exporter's (crate::telemetry).
+        for (name, events) in wanted.into_iter().filter(|(n, _)| n != "otel") {
             let target = match target(&name, config.callback_settings.get(&name), env) {
                 Ok(Some(target)) => target,
                 Ok(None) => {

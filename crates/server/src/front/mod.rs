@@ -58,6 +58,7 @@ pub async fn handle(state: Arc<AppState>, request: Request, door: Door) -> Respo
         let (parts, body) = request.into_parts();
         let body = read_body(&parts.headers, body, runtime.limits.max_body_bytes).await?;
         ctx.ledger.keep_request_body(runtime.log_bodies, &body);
+        ctx.ledger.marks.body_read = Some(ctx.started.elapsed());
         let front_request = FrontRequest {
             front: door.front,
             operation: door.operation,
@@ -89,6 +90,11 @@ pub fn admit_caller(
     ctx.ledger.writer = state.logs.clone();
     ctx.ledger.metrics = Some(Arc::clone(&state.metrics));
     ctx.ledger.callbacks = state.callbacks.clone();
+    if state.telemetry.is_enabled() || headers.contains_key(crate::telemetry::trace::TRACEPARENT) {
+        ctx.ledger.trace = Some(crate::telemetry::TraceContext::from_headers(headers));
+        ctx.ledger.telemetry = state.telemetry.clone();
+    }
+    ctx.ledger.marks.authenticated = Some(ctx.started.elapsed());
     Ok(())
 }
 

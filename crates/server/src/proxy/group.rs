@@ -16,6 +16,7 @@ use super::{FrontRequest, Probe};
 use crate::failure::Failure;
 use crate::runtime::Runtime;
 use crate::state::AppState;
+use crate::telemetry::{TraceContext, UPSTREAM_TRACEPARENT, trace};
 
 /// The answer of the deployment that won, with its in-flight slot (held
 /// until the answer has been relayed).
@@ -24,6 +25,15 @@ pub(super) struct Won {
     pub deployment: Arc<Deployment>,
     pub upstream_model: String,
     pub selected: Selected,
+    span: AttemptSpan,
+}
+
+/// An attempt's trace span: its id (sent upstream in `traceparent`) and
+/// when it started.
+#[derive(Debug, Clone, Copy)]
+struct AttemptSpan {
+    id: [u8; 8],
+    started: Instant,
 }
 
 /// One attempt as the request log shows it.
@@ -37,6 +47,10 @@ pub(super) struct AttemptRecord {
     pub ms: f64,
     /// Started by hedging rather than by a failure.
     pub hedge: bool,
+    /// Milliseconds from the request's start to the attempt's.
+    pub start_ms: f64,
+    /// The attempt's trace span id (hex).
+    pub span_id: Option<String>,
 }
 
 /// What the group loop keeps across attempts.
@@ -44,6 +58,10 @@ pub(super) struct Journal {
     pub attempts: Vec<AttemptRecord>,
     /// Time spent waiting on upstreams or backing off: not gateway overhead.
     pub waited: Duration,
+    /// When the request started (attempt times are relative to it).
+    pub origin: Instant,
+    /// The request's trace, when traced: each attempt is a span of it.
+    pub trace: Option<TraceContext>,
 }
 
 /// Serves the request from `route`'s group, retrying per the policy.
@@ -177,6 +195,7 @@ struct Failed {
     error: AttemptError,
     deployment: Arc<Deployment>,
     elapsed: Duration,
+    span: AttemptSpan,
 }
 
 /// Failures are boxed: the success path should not move their bytes.
@@ -200,7 +219,8 @@ async fn race(
     let hedge_after = runtime
         .hedging(&group.name)
         .and_then(|(percentile, samples)| group.latency.percentile(percentile, samples));
-    let first = one(state, runtime, request, probe, route, selected);
+    let trace = journal.trace;
+    let first = one(state, runtime, request, probe, route, selected, trace);
     let Some(after) = hedge_after else {
         return settle(first.await, group, journal, false);
     };
@@ -217,7 +237,7 @@ async fn race(
         return settle(first.await, group, journal, false);
     };
     let second_id = hedge.deployment.id.clone();
-    let second = one(state, runtime, request, probe, route, hedge);
+    let second = one(state, runtime, request, probe, route, hedge, trace);
     tokio::pin!(second);
     tokio::select! {
         outcome = &mut first => finish_race(outcome, (second, &second_id), group, journal, false).await,
@@ -241,6 +261,7 @@ async fn finish_race(
     match outcome {
         Ok(won) => {
             let won = settle(Ok(won), group, journal, hedge);
+            let start_ms = millis(Instant::now().saturating_duration_since(journal.origin));
             journal.attempts.push(AttemptRecord {
                 group: group.name.clone(),
                 deployment: other_id.to_string(),
@@ -248,6 +269,8 @@ async fn finish_race(
                 error: Some("cancelled: the other attempt answered first".into()),
                 ms: 0.0,
                 hedge: !hedge,
+                start_ms,
+                span_id: None,
             });
             won
         }
@@ -261,26 +284,42 @@ async fn finish_race(
 /// Notes an attempt's end in the journal (and a success's latency in the
 /// group's window).
 fn settle(outcome: Outcome, group: &ModelGroup, journal: &mut Journal, hedge: bool) -> Outcome {
+    let traced = journal.trace.is_some();
+    let origin = journal.origin;
+    let span_fields = |span: &AttemptSpan| {
+        (
+            millis(span.started.saturating_duration_since(origin)),
+            traced.then(|| trace::hex(&span.id)),
+        )
+    };
     let record = match &outcome {
         Ok(won) => {
             group.latency.record(won.answer.first_byte);
+            let (start_ms, span_id) = span_fields(&won.span);
             AttemptRecord {
                 group: group.name.clone(),
                 deployment: won.deployment.id.clone(),
                 status: 200,
                 error: None,
-                ms: won.answer.first_byte.as_secs_f64() * 1000.0,
+                ms: millis(won.answer.first_byte),
                 hedge,
+                start_ms,
+                span_id,
             }
         }
-        Err(failed) => AttemptRecord {
-            group: group.name.clone(),
-            deployment: failed.deployment.id.clone(),
-            status: failed.error.failure.error.status,
-            error: Some(failed.error.failure.error.message.clone()),
-            ms: failed.elapsed.as_secs_f64() * 1000.0,
-            hedge,
-        },
+        Err(failed) => {
+            let (start_ms, span_id) = span_fields(&failed.span);
+            AttemptRecord {
+                group: group.name.clone(),
+                deployment: failed.deployment.id.clone(),
+                status: failed.error.failure.error.status,
+                error: Some(failed.error.failure.error.message.clone()),
+                ms: millis(failed.elapsed),
+                hedge,
+                start_ms,
+                span_id,
+            }
+        }
     };
     journal.attempts.push(record);
     if let Err(failed) = &outcome {
@@ -297,11 +336,25 @@ async fn one(
     probe: &Probe,
     route: &Route<'_>,
     selected: Selected,
+    trace: Option<TraceContext>,
 ) -> Outcome {
     let deployment = Arc::clone(&selected.deployment);
     let upstream_model = deployment.upstream_model_for(&route.captured).into_owned();
-    let started = Instant::now();
-    match attempt(state, runtime, request, probe, &deployment, &upstream_model).await {
+    let span = AttemptSpan {
+        id: trace::new_span_id(),
+        started: Instant::now(),
+    };
+    let sent = attempt(state, runtime, request, probe, &deployment, &upstream_model);
+    // A traced attempt tells the upstream its span (W3C traceparent).
+    let result = match trace {
+        Some(trace) => {
+            UPSTREAM_TRACEPARENT
+                .scope(trace.header_for(span.id), sent)
+                .await
+        }
+        None => sent.await,
+    };
+    match result {
         Ok(answer) => {
             deployment.health.succeeded(answer.first_byte, 0, now_ms());
             Ok(Won {
@@ -309,12 +362,18 @@ async fn one(
                 deployment,
                 upstream_model,
                 selected,
+                span,
             })
         }
         Err(error) => Err(Box::new(Failed {
             error,
             deployment,
-            elapsed: started.elapsed(),
+            elapsed: span.started.elapsed(),
+            span,
         })),
     }
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
 }

@@ -110,10 +110,13 @@ pub async fn forward(
         &model,
         customer,
     )?;
+    ctx.ledger.marks.routed = Some(ctx.started.elapsed());
 
     let mut journal = Journal {
         attempts: Vec::new(),
         waited: Duration::ZERO,
+        origin: ctx.started,
+        trace: ctx.ledger.trace,
     };
     let mut groups_tried = vec![route.group.name.clone()];
     let mut route = route;
@@ -290,6 +293,7 @@ fn respond(
         deployment,
         upstream_model,
         selected,
+        ..
     } = won;
     let group = deployment.group.clone();
     let record = ctx.record();

@@ -120,6 +120,12 @@ pub(super) async fn send(
         .map_err(|e| before_send(Failure::new(ErrorKind::Internal, e.to_string())))?
         .into_parts();
     parts.headers = endpoint.headers.clone();
+    // In a traced request, the attempt's own span (telemetry::trace).
+    if let Ok(traceparent) = crate::telemetry::UPSTREAM_TRACEPARENT.try_with(Clone::clone) {
+        parts
+            .headers
+            .insert(crate::telemetry::trace::TRACEPARENT, traceparent);
+    }
     if let Some(authorize) = deployment.adapter.authorize(&mut parts, &segments) {
         authorize.await.map_err(|error| AttemptError {
             failure: Failure::new(
