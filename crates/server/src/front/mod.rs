@@ -17,6 +17,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use switchboard_api::codec::Front;
 use switchboard_api::openai::Operation;
 use switchboard_api::{ApiError, Dialect, ErrorKind};
+use tracing::Instrument;
 
 use crate::accounting::Completion;
 use crate::auth::{Principal, authenticate};
@@ -46,6 +47,8 @@ pub async fn handle(state: Arc<AppState>, request: Request, door: Door) -> Respo
         Front::OpenAiResponses => "responses",
     };
     let mut ctx = RequestContext::start(request.headers(), request.uri().path(), call_type);
+    // Every log line of the request carries its id.
+    let span = tracing::info_span!("request", request_id = %ctx.id());
     let runtime = state.runtime();
     let result = async {
         admit_caller(
@@ -68,10 +71,11 @@ pub async fn handle(state: Arc<AppState>, request: Request, door: Door) -> Respo
         };
         proxy::forward(&state, &runtime, &mut ctx, front_request).await
     }
+    .instrument(span.clone())
     .await;
     match result {
         Ok(response) => response,
-        Err(failure) => fail(&state, &mut ctx, failure, door.front.dialect()),
+        Err(failure) => span.in_scope(|| fail(&state, &mut ctx, failure, door.front.dialect())),
     }
 }
 
