@@ -127,7 +127,12 @@ static INSERT_SQL: LazyLock<[[String; 2]; 2]> = LazyLock::new(|| {
                 }
                 match backend {
                     Backend::Sqlite => sql.push('?'),
-                    Backend::Postgres => sql.push_str(&format!("${}", row * width + column + 1)),
+                    Backend::Postgres => {
+                        sql.push_str(&format!("${}", row * width + column + 1));
+                        if NULLABLE_FLOATS.contains(&COLUMNS[column]) {
+                            sql.push_str("::float8");
+                        }
+                    }
                 }
             }
             sql.push(')');
@@ -159,21 +164,43 @@ fn insert_sql(backend: Backend, rows: usize) -> &'static str {
     }
 }
 
+/// Nullable float columns. On Postgres they are bound as text and cast in
+/// the statement: sqlx's Any driver declares a NULL `f64` as `float4`
+/// (sqlx-core 0.9 `any/arguments.rs` swaps Real and Double), so a cached
+/// statement first run with NULL there rejects every later value
+/// ("incorrect binary data format"), and the record would be lost.
+const NULLABLE_FLOATS: &[&str] = &["ttft_ms", "overhead_ms", "cost"];
+
+/// A nullable float as the backend takes it (see [`NULLABLE_FLOATS`]).
+fn nullable_float<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    backend: Backend,
+    value: Option<f64>,
+) -> Query<'q, Any, AnyArguments> {
+    match backend {
+        Backend::Sqlite => query.bind(value),
+        // Rust's shortest round-trip form: Postgres parses it to the same f64.
+        Backend::Postgres => query.bind(value.map(|v| v.to_string())),
+    }
+}
+
 fn to_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 fn bind_record<'q>(
     query: Query<'q, Any, AnyArguments>,
+    backend: Backend,
     r: &LogRecord,
 ) -> Query<'q, Any, AnyArguments> {
-    query
+    let query = query
         .bind(r.id.clone())
         .bind(r.request_id.clone())
         .bind(r.started_at)
-        .bind(r.latency_ms)
-        .bind(r.ttft_ms)
-        .bind(r.overhead_ms)
+        .bind(r.latency_ms);
+    let query = nullable_float(query, backend, r.ttft_ms);
+    let query = nullable_float(query, backend, r.overhead_ms);
+    let query = query
         .bind(r.route.clone())
         .bind(r.call_type.clone())
         .bind(r.model.clone())
@@ -194,8 +221,9 @@ fn bind_record<'q>(
         .bind(to_i64(r.output_tokens))
         .bind(to_i64(r.cached_tokens))
         .bind(to_i64(r.cache_write_tokens))
-        .bind(to_i64(r.reasoning_tokens))
-        .bind(r.cost)
+        .bind(to_i64(r.reasoning_tokens));
+    let query = nullable_float(query, backend, r.cost);
+    query
         .bind(i64::from(r.cache_hit))
         .bind(i64::from(r.attempts))
         .bind(serde_json::to_string(&r.tags).ok())
@@ -215,7 +243,7 @@ async fn insert_chunk<'a>(
 ) -> Result<(), sqlx::Error> {
     let mut query = sqlx::query(AssertSqlSafe(insert_sql(backend, chunk.len())));
     for record in chunk {
-        query = bind_record(query, record);
+        query = bind_record(query, backend, record);
     }
     let rows = query.fetch_all(&mut *conn).await?;
     if rows.len() == chunk.len() {

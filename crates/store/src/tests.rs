@@ -354,3 +354,60 @@ async fn postgres_reports() {
     let store = Store::open(&url).await.unwrap();
     reports_sum_the_records(&store).await;
 }
+
+/// Nullable floats absent in one record and present in the next, in one
+/// batch and in separate ones: sqlx's Any driver declares a NULL f64 as
+/// float4, so a statement first prepared with NULL rejected later values
+/// (logs.rs, NULLABLE_FLOATS) and the gateway lost those records.
+async fn nullable_floats_mix(store: &Store) {
+    let bare = |i: u32| LogRecord {
+        ttft_ms: None,
+        overhead_ms: None,
+        cost: None,
+        ..record(i)
+    };
+    let full = |i: u32| LogRecord {
+        overhead_ms: Some(0.123_456_789),
+        cost: Some(0.000_123_456_789_012),
+        ..record(i)
+    };
+    assert_eq!(store.insert_logs(&[bare(1)]).await.unwrap(), 1);
+    assert_eq!(store.insert_logs(&[full(2)]).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .insert_logs(&[bare(3), full(4), bare(5)])
+            .await
+            .unwrap(),
+        3
+    );
+    let rows = store.query_logs(&LogQuery::default()).await.unwrap();
+    assert_eq!(rows.len(), 5);
+    let four = rows.iter().find(|r| r.id == "row-4").unwrap();
+    assert_eq!(four.cost, Some(0.000_123_456_789_012));
+    assert_eq!(four.overhead_ms, Some(0.123_456_789));
+    assert_eq!(four.ttft_ms, Some(3.25));
+    assert!(
+        rows.iter()
+            .find(|r| r.id == "row-5")
+            .unwrap()
+            .cost
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn postgres_nullable_floats_mix() {
+    let Some(url) = postgres_url().await else {
+        return;
+    };
+    nullable_floats_mix(&Store::open(&url).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn sqlite_nullable_floats_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&Store::sqlite_url_in(dir.path()))
+        .await
+        .unwrap();
+    nullable_floats_mix(&store).await;
+}
