@@ -97,8 +97,6 @@ const GENERAL_SETTINGS: &[&str] = &[
     "max_parallel_requests",
     "global_max_parallel_requests",
     "infer_model_from_keys",
-    "background_health_checks",
-    "health_check_interval",
     "health_check_details",
     "forward_openai_org_id",
     "forward_client_headers_to_llm_api",

@@ -223,4 +223,9 @@ pub struct GeneralSettings {
     /// `false`: keep request and response bodies out of the request logs
     /// (LiteLLM's key; unlike LiteLLM, bodies are kept when it is absent).
     pub store_prompts_in_spend_logs: Option<bool>,
+    /// Probe deployments that are cooling down, and put back those that
+    /// answer (LiteLLM's key).
+    pub background_health_checks: Option<bool>,
+    /// Seconds between health check rounds (default 300, LiteLLM's).
+    pub health_check_interval: Option<f64>,
 }

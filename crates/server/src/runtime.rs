@@ -55,6 +55,8 @@ pub struct Runtime {
     pub metrics_key_labels: bool,
     /// Request and response bodies go into the request log.
     pub log_bodies: bool,
+    /// Background health checks of cooling deployments, this often.
+    pub health_check_interval: Option<Duration>,
     /// Unix time the runtime was built (the `created` of `/v1/models`).
     pub created: u64,
 }
@@ -151,6 +153,18 @@ impl Runtime {
                 .require_auth_for_metrics_endpoint
                 .unwrap_or(false),
             metrics_key_labels: config.litellm_settings.metrics_key_labels.unwrap_or(false),
+            health_check_interval: (config.general_settings.background_health_checks == Some(true))
+                .then(|| {
+                    let seconds = config
+                        .general_settings
+                        .health_check_interval
+                        .unwrap_or(300.0);
+                    Duration::from_secs_f64(if seconds.is_finite() {
+                        seconds.max(0.1)
+                    } else {
+                        300.0
+                    })
+                }),
             log_bodies: config.litellm_settings.turn_off_message_logging != Some(true)
                 && config.general_settings.store_prompts_in_spend_logs != Some(false),
             created: std::time::SystemTime::now()

@@ -121,7 +121,7 @@ static INSERT_SQL: LazyLock<[[String; 2]; 2]> = LazyLock::new(|| {
         let mut sql = format!("INSERT INTO request_logs ({}) VALUES ", COLUMNS.join(", "));
         for row in 0..rows {
             sql.push_str(if row == 0 { "(" } else { ", (" });
-            for column in 0..width {
+            for (column, name) in COLUMNS.iter().enumerate() {
                 if column > 0 {
                     sql.push_str(", ");
                 }
@@ -129,7 +129,7 @@ static INSERT_SQL: LazyLock<[[String; 2]; 2]> = LazyLock::new(|| {
                     Backend::Sqlite => sql.push('?'),
                     Backend::Postgres => {
                         sql.push_str(&format!("${}", row * width + column + 1));
-                        if NULLABLE_FLOATS.contains(&COLUMNS[column]) {
+                        if NULLABLE_FLOATS.contains(name) {
                             sql.push_str("::float8");
                         }
                     }

@@ -267,6 +267,11 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
         }
     }
 
+    // Cooling deployments are probed when general_settings asks for it.
+    tokio::spawn(switchboard_server::proxy::health_check::run(Arc::clone(
+        &state,
+    )));
+
     if let Some(path) = cli.config.clone() {
         let env = env.clone();
         let load: reload::Load = Box::new(move |path: &Path| {

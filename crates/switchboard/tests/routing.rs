@@ -449,3 +449,40 @@ async fn streams_cut_after_their_first_byte_cool_the_deployment_down() {
     let text = response.text().await.unwrap();
     assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
 }
+
+#[tokio::test]
+async fn a_health_check_brings_a_cooled_deployment_back_early() {
+    let (a, b) = (mock().await, mock().await);
+    let config = format!(
+        "model_list:\n{}{}router_settings:\n  cooldown_time: 600\ngeneral_settings:\n  master_key: {MASTER_KEY}\n  background_health_checks: true\n  health_check_interval: 0.3\n",
+        deployment("g", &a, "a", "      order: 1\n"),
+        deployment("g", &b, "b", "      order: 2\n"),
+    );
+    let gateway = start(&config);
+    // A 429 cools `a` down for ten minutes; `b` serves meanwhile.
+    a.push_fault(Fault {
+        status: Some(429),
+        ..Fault::default()
+    });
+    let response = send(&gateway, &chat("g"), "cooled").await;
+    assert_eq!(header(&response, "x-litellm-model-id"), "b");
+    // The health check finds `a` answering again and puts it back long
+    // before its cooldown ends.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = send(&gateway, &chat("g"), "after").await;
+        assert_eq!(response.status(), 200);
+        if header(&response, "x-litellm-model-id") == "a" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a never came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The probe was a one-token chat request.
+    let probe = a
+        .requests()
+        .into_iter()
+        .find(|r| r.body_json().is_ok_and(|b| b["max_tokens"] == 1))
+        .unwrap();
+    assert_eq!(probe.path, "/v1/chat/completions");
+}

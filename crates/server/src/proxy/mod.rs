@@ -14,6 +14,7 @@ mod attempt;
 mod embeddings;
 mod gateway_params;
 mod group;
+pub mod health_check;
 mod passthrough;
 mod translate;
 mod upstream;
