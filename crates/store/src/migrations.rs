@@ -46,6 +46,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_deployments.sql"),
         include_str!("../migrations/postgres/0006_deployments.sql"),
     ),
+    (
+        7,
+        "log search: latency index",
+        include_str!("../migrations/sqlite/0007_latency_index.sql"),
+        include_str!("../migrations/postgres/0007_latency_index.sql"),
+    ),
 ];
 
 /// The migration that added the dashboard rollups: a database migrated
