@@ -16,6 +16,7 @@ use switchboard_api::{ApiError, Dialect, ErrorKind};
 
 use crate::auth::authenticate;
 use crate::context::RequestContext;
+use crate::front::json_array::JsonArray;
 use crate::front::{Door, error_response, handle, read_body};
 use crate::state::AppState;
 
@@ -33,18 +34,43 @@ pub async fn model_action(
     let model = model.strip_prefix("models/").unwrap_or(model).to_string();
     match action {
         "generateContent" | "streamGenerateContent" => {
+            let stream = action == "streamGenerateContent";
             let door = Door {
                 front: Front::GeminiGenerate,
                 operation: Operation::ChatCompletions,
                 path_model: Some(model),
-                path_stream: action == "streamGenerateContent",
+                path_stream: stream,
                 query_key,
             };
-            handle(state, request, door).await
+            let response = handle(state, request, door).await;
+            // Without `alt=sse`, Google streams a JSON array.
+            if stream && query.get("alt").is_none_or(|alt| alt != "sse") {
+                return as_json_array(response);
+            }
+            response
         }
         "countTokens" => count_tokens(state, request, &model, query_key.as_deref()).await,
         _ => not_found(&request, &target),
     }
+}
+
+/// A successful SSE response re-framed as a streamed JSON array (errors
+/// stay as they are: one JSON object).
+fn as_json_array(response: Response) -> Response {
+    let is_sse = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if !response.status().is_success() || !is_sse {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    parts.headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::new(JsonArray::new(body)))
 }
 
 fn not_found(request: &Request, target: &str) -> Response {

@@ -3,6 +3,7 @@
 
 pub mod anthropic;
 pub mod gemini;
+pub mod json_array;
 pub mod openai;
 pub mod rerank;
 
