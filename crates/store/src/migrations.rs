@@ -52,6 +52,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_latency_index.sql"),
         include_str!("../migrations/postgres/0007_latency_index.sql"),
     ),
+    (
+        8,
+        "log search: a larger sample of the words for Postgres's planner",
+        include_str!("../migrations/sqlite/0008_text_statistics.sql"),
+        include_str!("../migrations/postgres/0008_text_statistics.sql"),
+    ),
 ];
 
 /// The migration that added the dashboard rollups: a database migrated
