@@ -228,7 +228,9 @@ async fn records_reach_webhooks_and_files_and_a_dead_hook_costs_nothing() {
     }
 }
 
-#[tokio::test]
+// Multi-threaded: the receiver must keep answering while the test thread
+// blocks waiting for the gateway to exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_delivers_what_is_queued() {
     let mock = mock().await;
     let (hooks, received) = receiver().await;
@@ -240,7 +242,8 @@ async fn sigterm_delivers_what_is_queued() {
     }
     gateway.terminate();
     assert_eq!(gateway.wait_exit(Duration::from_secs(20)), 0);
-    assert_eq!(by_path(&received, "hook").len(), 20);
+    let hook = by_path(&received, "hook");
+    assert_eq!(hook.len(), 20, "{:#?}", gateway.drain_output());
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(text.lines().count(), 20);
 }
