@@ -209,4 +209,11 @@ impl RouteTable {
     pub fn is_empty(&self) -> bool {
         self.exact.is_empty() && self.wildcards.is_empty()
     }
+
+    /// The deployment with `id`, in whichever group.
+    pub fn deployment(&self, id: &str) -> Option<&Arc<Deployment>> {
+        self.groups()
+            .flat_map(|g| g.deployments.iter())
+            .find(|d| d.id == id)
+    }
 }

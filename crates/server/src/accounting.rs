@@ -35,6 +35,24 @@ pub struct Completion {
 /// Bytes of a request or response body the request log keeps at most.
 pub const LOGGED_BODY_BYTES: usize = 256 * 1024;
 
+/// One upstream attempt, as the request log (`attempt_log`) and the trace
+/// (a client span each) show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AttemptRecord {
+    pub group: String,
+    pub deployment: String,
+    /// 200, or the failure's status.
+    pub status: u16,
+    pub error: Option<String>,
+    pub ms: f64,
+    /// Started by hedging rather than by a failure.
+    pub hedge: bool,
+    /// Milliseconds from the request's start to the attempt's.
+    pub start_ms: f64,
+    /// The attempt's trace span id (hex), when traced.
+    pub span_id: Option<String>,
+}
+
 /// What prices a request: the deployment that served it, in the runtime
 /// it was routed with.
 #[derive(Debug, Clone)]
@@ -70,6 +88,9 @@ pub struct Ledger {
     pub record: LogRecord,
     pub admission: Option<Admission>,
     pub pricing: Option<Pricing>,
+    /// The upstream attempts, in order (serialized into the record's
+    /// `attempt_log` only when someone reads the record).
+    pub attempts: Vec<AttemptRecord>,
     /// The client's request body: set when bodies are logged
     /// (`Runtime::log_bodies`), and only then is the response kept too.
     pub request_body: Option<Bytes>,
@@ -119,6 +140,10 @@ impl Ledger {
             .first_byte_at
             .map(|at| millis(at.saturating_duration_since(started)));
         record.status = completion.status;
+        if !self.attempts.is_empty() {
+            record.attempts = u32::try_from(self.attempts.len()).unwrap_or(u32::MAX);
+            record.attempt_log = serde_json::to_string(&self.attempts).ok();
+        }
         record.error = completion.error;
         if let Some(body) = &self.request_body {
             record.request_body = Some(logged_text(body));
@@ -139,7 +164,13 @@ impl Ledger {
         if let Some(trace) = &self.trace
             && self.telemetry.is_enabled()
         {
-            let spans = request_spans(trace, self.start_unix_nanos, &record, &self.marks);
+            let spans = request_spans(
+                trace,
+                self.start_unix_nanos,
+                &record,
+                &self.marks,
+                &self.attempts,
+            );
             if !spans.is_empty() {
                 self.telemetry.export(spans);
             }

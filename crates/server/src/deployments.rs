@@ -163,13 +163,7 @@ impl Deployments {
             Some(id) if !id.trim().is_empty() => id.trim().to_string(),
             _ => crate::context::uuid_text(),
         };
-        let taken = state
-            .runtime()
-            .routes
-            .groups()
-            .flat_map(|g| g.deployments.iter())
-            .any(|d| d.id == id);
-        if taken {
+        if state.runtime().routes.deployment(&id).is_some() {
             return Err(ChangeError::Invalid(format!(
                 "a deployment with model_info.id `{id}` exists already"
             )));
@@ -193,14 +187,15 @@ impl Deployments {
 
     /// `/model/update`: merges `patch` (`model_name`, `litellm_params`,
     /// `model_info`, each key replacing the stored one; `null` removes it)
-    /// into an API deployment.
+    /// into an API deployment. Returns it before and after (without
+    /// credentials).
     pub async fn update(
         &self,
         id: &str,
         patch: &Map<String, Value>,
         store: &Store,
         state: &AppState,
-    ) -> Result<Value, ChangeError> {
+    ) -> Result<(Value, Value), ChangeError> {
         let mut sources = self.sources.lock().await;
         let index = self.position(&sources, id, state)?;
         let mut definition = sources.added[index].definition.clone();
@@ -231,10 +226,11 @@ impl Deployments {
         trial[index].definition = definition;
         let runtime = self.build_trial(&sources.config, &trial, index)?;
         self.save(store, &trial[index]).await?;
-        let view = public_view(&trial[index].definition);
+        let before = public_view(&sources.added[index].definition);
+        let after = public_view(&trial[index].definition);
         sources.added = trial;
         self.publish(&sources, runtime, state);
-        Ok(view)
+        Ok((before, after))
     }
 
     /// `/model/delete`: takes an API deployment out of service and out of
@@ -289,13 +285,7 @@ impl Deployments {
         if let Some(index) = sources.added.iter().position(|a| a.id == id) {
             return Ok(index);
         }
-        let in_file = state
-            .runtime()
-            .routes
-            .groups()
-            .flat_map(|g| g.deployments.iter())
-            .any(|d| d.id == id);
-        Err(if in_file {
+        Err(if state.runtime().routes.deployment(id).is_some() {
             ChangeError::Invalid(format!(
                 "deployment `{id}` is defined in the config file; change it there"
             ))

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
 use http::HeaderMap;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use switchboard_api::{ApiError, ErrorKind};
 use switchboard_store::AuditEntry;
 
@@ -53,20 +53,12 @@ pub async fn update(
     let result = async {
         let (deployments, store) = access(&admin)?;
         let patch = object(&body)?;
-        let id = deployment_id(&Value::Object(patch.clone()))?;
-        let before = admin
-            .state
-            .runtime()
-            .routes
-            .groups()
-            .flat_map(|g| g.deployments.iter())
-            .find(|d| d.id == id)
-            .map(|d| json!({"model_name": d.group}));
-        let updated = deployments
+        let id = deployment_id(&patch)?;
+        let (before, updated) = deployments
             .update(&id, &patch, store, &admin.state)
             .await
             .map_err(failure)?;
-        audit(&admin, "updated", &updated, before.as_ref(), Some(&updated)).await;
+        audit(&admin, "updated", &updated, Some(&before), Some(&updated)).await;
         Ok(updated)
     }
     .await;
@@ -85,7 +77,7 @@ pub async fn delete(
     };
     let result = async {
         let (deployments, store) = access(&admin)?;
-        let id = deployment_id(&Value::Object(object(&body)?))?;
+        let id = deployment_id(&object(&body)?)?;
         let removed = deployments
             .delete(&id, store, &admin.state)
             .await
@@ -112,9 +104,9 @@ fn access(admin: &Admin) -> Result<(&Deployments, &switchboard_store::Store), Fa
 }
 
 /// `id` or `model_info.id`.
-fn deployment_id(body: &Value) -> Result<String, Failure> {
+fn deployment_id(body: &Map<String, Value>) -> Result<String, Failure> {
     body.get("id")
-        .or_else(|| body.pointer("/model_info/id"))
+        .or_else(|| body.get("model_info").and_then(|info| info.get("id")))
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|id| !id.is_empty())

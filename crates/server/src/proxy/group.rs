@@ -13,6 +13,7 @@ use switchboard_router::{Deployment, FailureClass, ModelGroup, Route, Selected, 
 
 use super::attempt::{Answer, AttemptError, attempt};
 use super::{FrontRequest, Probe};
+use crate::accounting::AttemptRecord;
 use crate::failure::Failure;
 use crate::runtime::Runtime;
 use crate::state::AppState;
@@ -34,23 +35,6 @@ pub(super) struct Won {
 struct AttemptSpan {
     id: [u8; 8],
     started: Instant,
-}
-
-/// One attempt as the request log shows it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub(super) struct AttemptRecord {
-    pub group: String,
-    pub deployment: String,
-    /// 200, or the failure's status.
-    pub status: u16,
-    pub error: Option<String>,
-    pub ms: f64,
-    /// Started by hedging rather than by a failure.
-    pub hedge: bool,
-    /// Milliseconds from the request's start to the attempt's.
-    pub start_ms: f64,
-    /// The attempt's trace span id (hex).
-    pub span_id: Option<String>,
 }
 
 /// What the group loop keeps across attempts.

@@ -158,19 +158,16 @@ pub async fn forward(
         }
     };
     ctx.upstream_wait += journal.waited;
-    ctx.record().attempts = u32::try_from(journal.attempts.len()).unwrap_or(u32::MAX);
-    ctx.record().attempt_log = serde_json::to_string(&journal.attempts).ok();
+    ctx.ledger.attempts = journal.attempts;
     match result {
         Ok(won) => {
             let sole = route.group.is_single();
             let metrics = Arc::clone(&state.metrics);
             let fallbacks = groups_tried.len() - 1;
-            Ok(respond(
-                runtime, ctx, won, &journal, fallbacks, sole, metrics,
-            ))
+            Ok(respond(runtime, ctx, won, fallbacks, sole, metrics))
         }
         Err(error) => {
-            if let Some(last) = journal.attempts.last() {
+            if let Some(last) = ctx.ledger.attempts.last() {
                 ctx.record().deployment_id = Some(last.deployment.clone());
             }
             Err(error.failure)
@@ -279,12 +276,10 @@ fn admit(
 /// with accounting attached to its end.
 /// `sole`: the deployment is its group's only one (never cooled down);
 /// `metrics`: for a stream that fails after its first byte.
-#[allow(clippy::too_many_arguments)]
 fn respond(
     runtime: &Arc<Runtime>,
     ctx: &mut RequestContext,
     won: Won,
-    journal: &Journal,
     fallbacks: usize,
     sole: bool,
     metrics: Arc<crate::metrics::Metrics>,
@@ -308,7 +303,8 @@ fn respond(
         upstream_model,
     });
     ctx.upstream_wait += answer.upstream_wait;
-    let retries = journal
+    let retries = ctx
+        .ledger
         .attempts
         .iter()
         .filter(|a| a.group == group && a.status != 200 && a.status != 499)

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
 use switchboard_store::LogRecord;
 
 use super::otlp::{
@@ -12,6 +11,7 @@ use super::otlp::{
     Span, SpanKind, Status, StatusCode, Value,
 };
 use super::trace::{TraceContext, new_span_id};
+use crate::accounting::AttemptRecord;
 
 /// When the gateway's phases ended, from the request's start.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,22 +20,6 @@ pub struct Marks {
     pub body_read: Option<Duration>,
     /// Routed and admitted (budgets, rate limits): the first attempt starts.
     pub routed: Option<Duration>,
-}
-
-/// An attempt as the request log keeps it (`proxy::group::AttemptRecord`).
-#[derive(Debug, Deserialize)]
-struct Attempt {
-    group: String,
-    deployment: String,
-    status: u16,
-    error: Option<String>,
-    ms: f64,
-    #[serde(default)]
-    hedge: bool,
-    #[serde(default)]
-    span_id: Option<String>,
-    #[serde(default)]
-    start_ms: Option<f64>,
 }
 
 /// The GenAI operation of a call type.
@@ -89,6 +73,7 @@ pub fn request_spans(
     start_unix_nanos: u64,
     record: &LogRecord,
     marks: &Marks,
+    attempts: &[AttemptRecord],
 ) -> Vec<Span> {
     if !trace.sampled {
         return Vec::new();
@@ -184,16 +169,8 @@ pub fn request_spans(
         }
     }
 
-    let attempts: Vec<Attempt> = record
-        .attempt_log
-        .as_deref()
-        .and_then(|text| serde_json::from_str(text).ok())
-        .unwrap_or_default();
-    for attempt in &attempts {
-        let start = attempt.start_ms.map_or(
-            start_unix_nanos + nanos(last.as_secs_f64() * 1000.0),
-            |ms| start_unix_nanos + nanos(ms),
-        );
+    for attempt in attempts {
+        let start = start_unix_nanos + nanos(attempt.start_ms);
         // The answering attempt lasts until the answer's end; the others
         // until they failed or were cancelled.
         let answered =
